@@ -1,0 +1,3 @@
+from sb3gen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""The `sb3gen` command. Each subcommand lives in its own module, imported only when used
+(TensorFlow takes seconds to import, `show` should not wait for it)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from sb3gen import __version__
+from sb3gen.errors import Sb3genError
+
+# name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("sb3gen.build", "train (or load) a network and compile it into build/mnist.sb3"),
+    "verify": ("sb3gen.verify", "run an .sb3 in the real Scratch VM and prove its numbers equal the reference"),
+    "show": ("sb3gen.scratch.show_cli", "print every script of an .sb3 in scratchblocks text notation"),
+    "info": ("sb3gen.scratch.info_cli", "print an .sb3's sizes against the Scratch website's limits"),
+    "train": ("sb3gen.ml.train_cli", "train the Keras network only and write history and plots"),
+    "export-weights": ("sb3gen.ml.export_cli", "write trained weights as one number per line or as CSV"),
+    "predict": ("sb3gen.ml.predict_cli", "classify a picture of a digit with a trained model"),
+}
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sb3gen",
+        description=(
+            "Turn a small neural network trained on MNIST into a Scratch 3 project (.sb3) built only from "
+            "standard blocks: it classifies digits drawn with the mouse and can train itself inside Scratch."
+        ),
+        epilog="Run 'sb3gen COMMAND --help' for the options of one command.",
+    )
+    parser.add_argument("--version", action="version", version=f"sb3gen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=module.__doc__ or help_text,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.run(args) or 0)
+    except Sb3genError as exc:
+        print(f"sb3gen {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"sb3gen {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
