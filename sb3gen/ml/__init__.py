@@ -1,0 +1,1 @@
+"""ML side: data, preprocessing, Keras training, weight export. Knows nothing of project.json."""

@@ -1,0 +1,1 @@
+"""Scratch writer: scratchblocks text -> blocks -> project.json -> .sb3. Knows nothing of ML."""

@@ -1,0 +1,1 @@
+"""Block templates (Jinja2 over scratchblocks text), shipped inside the wheel."""
