@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine, then runs them all (lint + pytest).
+# Python package with its test extra, the pinned Node tools (npm ci into a cache), Debian's Chromium for the
+# editor test. Safe to run again: each step skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  echo "Installing Debian's chromium for the editor test ..."
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+
+python3 -m sb3gen.vm.install          # npm ci of scratch-vm, scratch-parser, TurboWarp (cached)
+
+python3 -m ruff check .
+python3 -m pytest -q "$@"
