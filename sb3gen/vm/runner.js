@@ -1,0 +1,372 @@
+#!/usr/bin/env node
+// Runs many .sb3 cases in one Node process, in scratch-vm or TurboWarp's compiling VM.
+// Input (stdin, or a file path as the first argument):
+//   {engine: "scratch-vm" | "turbowarp", cases: [{sb3_path, actions, max_steps, timeout_s, profile}]}
+// Output on stdout: one JSON line per case, in order: {case, targets, snapshots, phases,
+// total_evaluations} or {case, error}. Everything else the VMs print goes to stderr.
+// Node modules come from the folder in env SB3GEN_NODE_DIR (where sb3gen ran `npm ci`).
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const util = require('util');
+const {createRequire} = require('module');
+
+// Keep stdout for our JSON lines: the VMs log through console and minilog (which writes to stdout).
+const writeResult = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+for (const name of ['log', 'info', 'warn', 'debug', 'error', 'trace']) {
+    console[name] = (...args) => process.stderr.write(`${util.format(...args)}\n`);
+}
+
+const nodeDir = process.env.SB3GEN_NODE_DIR || __dirname;
+const requireTool = createRequire(path.join(nodeDir, 'package.json'));
+
+// A step passes over all threads at most TICKS_PER_STEP times (Scratch's 25 ms frame budget,
+// counted instead of timed so that stepping is deterministic), or until STEP_REAL_MS elapse.
+const TICKS_PER_STEP = 1000;
+const STEP_REAL_MS = 500;
+const STAGE_WIDTH = 480;
+const STAGE_HEIGHT = 360;
+const DOM_KEYS = {
+    'space': ' ', 'left arrow': 'ArrowLeft', 'right arrow': 'ArrowRight',
+    'up arrow': 'ArrowUp', 'down arrow': 'ArrowDown', 'enter': 'Enter'
+};
+
+class TickTimer {
+    start () {
+        this.ticks = 0;
+        this.startedAt = Date.now();
+    }
+
+    timeElapsed () {
+        if (Date.now() - this.startedAt > STEP_REAL_MS) return Infinity;
+        return this.ticks++;
+    }
+}
+
+function scratchParserMessage (err) {
+    if (err && err.validationError) {
+        const details = (err.sb3Errors || []).slice(0, 3)
+            .map(e => `${e.dataPath || '(root)'} ${e.message}`.trim());
+        return `scratch-parser: ${err.validationError} ${details.join('; ')}`.trim();
+    }
+    return `scratch-parser: ${err && err.message ? err.message : String(err)}`;
+}
+
+function validate (buffer) {
+    const parse = requireTool('scratch-parser');
+    return new Promise((resolve, reject) => {
+        parse(buffer, false, err => (err ? reject(new Error(scratchParserMessage(err))) : resolve()));
+    });
+}
+
+let turbowarpWindow = null;
+function turbowarp () {
+    if (turbowarpWindow) return turbowarpWindow;
+    const {JSDOM, VirtualConsole} = requireTool('jsdom');
+    const virtualConsole = new VirtualConsole();
+    virtualConsole.sendTo(new console.Console(process.stderr), {omitJSDOMErrors: true});
+    const dom = new JSDOM('<!DOCTYPE html><body></body>', {runScripts: 'outside-only', virtualConsole});
+    const window = dom.window;
+    window.setImmediate = setImmediate;
+    window.performance.mark = () => {};
+    window.performance.measure = () => {};
+    const file = requireTool.resolve('@turbowarp/packager/dist/scaffolding/scaffolding-full.js');
+    window.eval(fs.readFileSync(file, 'utf8'));
+    turbowarpWindow = window;
+    return window;
+}
+
+async function loadVm (engine, buffer) {
+    let vm;
+    if (engine === 'scratch-vm') {
+        const VirtualMachine = requireTool('scratch-vm');
+        vm = new VirtualMachine();
+        await vm.loadProject(buffer);
+    } else if (engine === 'turbowarp') {
+        const window = turbowarp();
+        vm = new window.Scaffolding.VM();
+        vm.setCompilerOptions({enabled: true, warpTimer: false});
+        // The VM checks `instanceof ArrayBuffer` in the jsdom realm.
+        const bytes = new window.Uint8Array(buffer.length);
+        bytes.set(buffer);
+        await vm.loadProject(bytes.buffer);
+    } else {
+        throw new Error(`unknown engine "${engine}": use "scratch-vm" or "turbowarp"`);
+    }
+    vm.setTurboMode(true);
+    vm.runtime.sequencer.timer = new TickTimer();
+    vm.runtime.currentStepTime = TICKS_PER_STEP / 0.75;
+    return vm;
+}
+
+// blockId -> proccode for every block inside a custom block definition, per blocks container.
+function procedureMap (runtime) {
+    const byContainer = new Map();
+    for (const target of runtime.targets.filter(t => t.isOriginal)) {
+        const blocks = target.blocks._blocks;
+        const owner = new Map();
+        const mark = (id, proccode) => {
+            while (id && blocks[id] && !owner.has(id)) {
+                owner.set(id, proccode);
+                for (const input of Object.values(blocks[id].inputs)) {
+                    mark(input.block, proccode);
+                    if (input.shadow !== input.block) mark(input.shadow, proccode);
+                }
+                id = blocks[id].next;
+            }
+        };
+        for (const block of Object.values(blocks)) {
+            if (block.opcode !== 'procedures_definition') continue;
+            const prototype = blocks[block.inputs.custom_block && block.inputs.custom_block.block];
+            mark(block.id, prototype && prototype.mutation ? prototype.mutation.proccode : '?');
+        }
+        byContainer.set(target.blocks, owner);
+    }
+    return byContainer;
+}
+
+// Wraps every primitive so that each call counts as one evaluation (deterministic work measure).
+function countEvaluations (vm, counter, profile) {
+    const runtime = vm.runtime;
+    const procedures = profile ? procedureMap(runtime) : null;
+    for (const [opcode, primitive] of Object.entries(runtime._primitives)) {
+        if (typeof primitive !== 'function') continue;
+        runtime._primitives[opcode] = profile ?
+            function (args, blockUtil) {
+                counter.total++;
+                counter.byOpcode[opcode] = (counter.byOpcode[opcode] || 0) + 1;
+                const procedure = innermostProcedure(procedures, blockUtil);
+                counter.byProcedure[procedure] = (counter.byProcedure[procedure] || 0) + 1;
+                return primitive.call(this, args, blockUtil);
+            } :
+            function (args, blockUtil) {
+                counter.total++;
+                return primitive.call(this, args, blockUtil);
+            };
+    }
+}
+
+function innermostProcedure (procedures, blockUtil) {
+    const thread = blockUtil && blockUtil.thread;
+    const owner = thread && procedures.get(thread.target.blocks);
+    if (owner) {
+        for (let i = thread.stack.length - 1; i >= 0; i--) {
+            const proccode = owner.get(thread.stack[i]);
+            if (proccode) return proccode;
+        }
+    }
+    return '(no custom block)';
+}
+
+function jsonValue (value) {
+    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+    if (Array.isArray(value)) return value.map(jsonValue);
+    return value;
+}
+
+function snapshot (runtime) {
+    const result = {};
+    for (const target of runtime.targets.filter(t => t.isOriginal)) {
+        const variables = {};
+        const lists = {};
+        for (const variable of Object.values(target.variables)) {
+            if (variable.type === '') variables[variable.name] = jsonValue(variable.value);
+            else if (variable.type === 'list') lists[variable.name] = jsonValue(variable.value);
+        }
+        result[target.getName()] = {variables, lists};
+    }
+    return result;
+}
+
+function actionLabel (action) {
+    if ('set_variable' in action) return `set_variable ${action.set_variable}`;
+    if ('set_list' in action) return `set_list ${action.set_list}`;
+    if ('green_flag' in action) return 'green_flag';
+    if ('broadcast' in action) return `broadcast ${action.broadcast}`;
+    if ('click' in action) return `click ${action.click}`;
+    if ('mouse' in action) {
+        const {x, y, down} = action.mouse;
+        return `mouse (${x}, ${y})${down === undefined ? '' : down ? ' down' : ' up'}`;
+    }
+    if ('key' in action) return `key ${action.key}${action.down === false ? ' up' : ' down'}`;
+    if ('steps' in action) return `steps ${action.steps}`;
+    if ('idle' in action) return 'idle';
+    if ('read' in action) return 'read';
+    throw new Error(`unknown action ${JSON.stringify(action)}`);
+}
+
+class CaseRun {
+    constructor (vm, spec) {
+        this.vm = vm;
+        this.runtime = vm.runtime;
+        this.maxSteps = spec.max_steps;
+        this.timeoutMs = spec.timeout_s * 1000;
+        this.startedAt = Date.now();
+        this.steps = 0;
+        this.snapshots = [];
+        this.label = '';
+    }
+
+    target (name) {
+        if (name === undefined || name === null || name === 'Stage') return this.runtime.getTargetForStage();
+        const target = this.runtime.getSpriteTargetByName(name);
+        if (!target) throw new Error(`no sprite named "${name}" (action ${this.label})`);
+        return target;
+    }
+
+    variable (name, type, targetName) {
+        const target = this.target(targetName);
+        const variable = target.lookupVariableByNameAndType(name, type);
+        const kind = type === 'list' ? 'list' : 'variable';
+        if (!variable) throw new Error(`no ${kind} named "${name}" on ${target.getName()} (action ${this.label})`);
+        return variable;
+    }
+
+    step (count) {
+        for (let i = 0; i < count; i++) {
+            if (this.steps >= this.maxSteps) {
+                throw new Error(`project still running after ${this.maxSteps} steps (action ${this.label}): ` +
+                    'a forever loop? Raise max_steps if it needs more');
+            }
+            if (Date.now() - this.startedAt > this.timeoutMs) {
+                throw new Error(`project still running after ${this.timeoutMs / 1000} s ` +
+                    `(timeout_s, action ${this.label}, ${this.steps} steps)`);
+            }
+            this.runtime._step();
+            this.steps++;
+        }
+    }
+
+    running () {
+        return this.runtime.threads.some(thread => !thread.isKilled);
+    }
+
+    runUntilIdle () {
+        while (this.running()) this.step(1);
+    }
+
+    perform (action) {
+        const runtime = this.runtime;
+        let idle = false;
+        if ('set_variable' in action) {
+            this.variable(action.set_variable, '', action.target).value = action.value;
+        } else if ('set_list' in action) {
+            const list = this.variable(action.set_list, 'list', action.target);
+            list.value = action.values.slice();
+            list._monitorUpToDate = false;
+        } else if ('green_flag' in action) {
+            this.vm.greenFlag();
+            idle = true;
+        } else if ('broadcast' in action) {
+            this.checkBroadcast(action.broadcast);
+            runtime.startHats('event_whenbroadcastreceived', {BROADCAST_OPTION: action.broadcast});
+            idle = true;
+        } else if ('click' in action) {
+            const target = this.target(action.click);
+            // As scratch-vm's mouse does: both hats, on the clicked target only.
+            runtime.startHats('event_whenthisspriteclicked', null, target);
+            runtime.startHats('event_whenstageclicked', null, target);
+            idle = true;
+        } else if ('mouse' in action) {
+            this.vm.postIOData('mouse', mouseData(action.mouse));
+        } else if ('key' in action) {
+            const key = DOM_KEYS[action.key] || action.key;
+            this.vm.postIOData('keyboard', {key, isDown: action.down !== false});
+        } else if ('steps' in action) {
+            this.step(action.steps);
+        } else if ('read' in action) {
+            this.snapshots.push(snapshot(runtime));
+        }
+        // Events wait for idle unless told otherwise; mouse and key events do not by default.
+        if ('idle' in action) idle = action.idle !== false;
+        if (idle) this.runUntilIdle();
+    }
+
+    checkBroadcast (name) {
+        const stage = this.runtime.getTargetForStage();
+        const known = Object.values(stage.variables)
+            .filter(v => v.type === 'broadcast_msg').map(v => v.name);
+        if (!known.some(n => n.toLowerCase() === String(name).toLowerCase())) {
+            throw new Error(`no broadcast named "${name}" (known: ${known.join(', ') || 'none'})`);
+        }
+    }
+}
+
+// Scratch stage coordinates (x right, y up, origin in the centre) -> client coordinates of a
+// 480x360 canvas (origin top left, y down), which postIOData expects. The VM ignores a 0
+// coordinate (it tests `if (data.x)`), so the left/top edge is nudged inside.
+function mouseData ({x, y, down}) {
+    const clientX = Math.max(STAGE_WIDTH / 2 + Number(x), 1e-9);
+    const clientY = Math.max(STAGE_HEIGHT / 2 - Number(y), 1e-9);
+    const data = {x: clientX, y: clientY, canvasWidth: STAGE_WIDTH, canvasHeight: STAGE_HEIGHT};
+    if (down !== undefined && down !== null) data.isDown = Boolean(down);
+    return data;
+}
+
+async function runCase (engine, spec) {
+    const buffer = fs.readFileSync(spec.sb3_path);
+    await validate(buffer);
+    const vm = await loadVm(engine, buffer);
+    const counter = {total: 0, byOpcode: {}, byProcedure: {}};
+    const counts = engine === 'scratch-vm';
+    if (counts) countEvaluations(vm, counter, Boolean(spec.profile));
+    const run = new CaseRun(vm, spec);
+    const phases = [];
+    for (const action of spec.actions || []) {
+        run.label = `#${phases.length} ${actionLabel(action)}`;
+        const before = {time: process.hrtime.bigint(), steps: run.steps, evaluations: counter.total,
+            byOpcode: {...counter.byOpcode}, byProcedure: {...counter.byProcedure}};
+        run.perform(action);
+        const phase = {
+            action: actionLabel(action),
+            seconds: Number(process.hrtime.bigint() - before.time) / 1e9,
+            steps: run.steps - before.steps,
+            evaluations: counts ? counter.total - before.evaluations : null
+        };
+        if (counts && spec.profile) {
+            phase.by_opcode = difference(counter.byOpcode, before.byOpcode);
+            phase.by_procedure = difference(counter.byProcedure, before.byProcedure);
+        }
+        phases.push(phase);
+    }
+    vm.runtime.stopAll();
+    return {
+        targets: snapshot(vm.runtime),
+        snapshots: run.snapshots,
+        phases,
+        total_evaluations: counts ? counter.total : null
+    };
+}
+
+function difference (after, before) {
+    const result = {};
+    for (const [key, value] of Object.entries(after)) {
+        if (value !== (before[key] || 0)) result[key] = value - (before[key] || 0);
+    }
+    return result;
+}
+
+async function main () {
+    const input = JSON.parse(fs.readFileSync(process.argv[2] || 0, 'utf8'));
+    const engine = input.engine || 'scratch-vm';
+    for (let index = 0; index < input.cases.length; index++) {
+        process.stderr.write(`sb3gen-runner: case ${index} start\n`);
+        let result;
+        try {
+            result = {case: index, ...await runCase(engine, input.cases[index])};
+        } catch (err) {
+            result = {case: index, error: err && err.message ? err.message : String(err)};
+        }
+        writeResult(`${JSON.stringify(result)}\n`);
+    }
+}
+
+main().then(
+    () => writeResult('', () => process.exit(0)),
+    err => {
+        process.stderr.write(`sb3gen-runner: ${err && err.stack ? err.stack : err}\n`);
+        process.exit(1);
+    }
+);

@@ -1,0 +1,175 @@
+"""Python side of runner.js: write the cases, run one Node process, read one JSON line per case."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sb3gen.errors import Sb3genError
+from sb3gen.vm.node_tools import RUNNER, ensure_node_tools, node_executable
+
+ENGINES = ("scratch-vm", "turbowarp")
+DEFAULT_MAX_STEPS = 1000
+DEFAULT_TIMEOUT_S = 300.0
+STARTUP_ALLOWANCE_S = 60.0
+
+Sb3 = bytes | str | os.PathLike
+
+
+class VMError(Sb3genError):
+    """A case failed: invalid project (scratch-parser's message), step cap, timeout or a bad action."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One action's cost. evaluations counts primitive calls (None in TurboWarp, which compiles blocks)."""
+
+    action: str
+    seconds: float
+    steps: int
+    evaluations: int | None
+    by_opcode: dict[str, int] | None = None
+    by_procedure: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Final variables and lists of every sprite, `read` snapshots, and one Phase per action."""
+
+    engine: str
+    targets: dict[str, dict[str, dict[str, Any]]]
+    snapshots: list[dict[str, dict[str, dict[str, Any]]]] = field(default_factory=list)
+    phases: list[Phase] = field(default_factory=list)
+    total_evaluations: int | None = None
+
+    @property
+    def stage_variables(self) -> dict[str, Any]:
+        return self.targets["Stage"]["variables"]
+
+    @property
+    def stage_lists(self) -> dict[str, list[Any]]:
+        return self.targets["Stage"]["lists"]
+
+    @property
+    def seconds(self) -> float:
+        return sum(phase.seconds for phase in self.phases)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One project run for run_many: an .sb3 (bytes or path) and its actions."""
+
+    sb3: Sb3
+    actions: list[dict[str, Any]]
+    max_steps: int = DEFAULT_MAX_STEPS
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    profile: bool = False
+
+
+def run_project(
+    sb3: Sb3,
+    actions: list[dict[str, Any]],
+    *,
+    engine: str = "scratch-vm",
+    max_steps: int = DEFAULT_MAX_STEPS,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    profile: bool = False,
+) -> RunResult:
+    """Run one project; raise VMError with the runner's message if it fails."""
+    case = Case(sb3, actions, max_steps=max_steps, timeout_s=timeout_s, profile=profile)
+    return run_many([case], engine=engine)[0]  # type: ignore[return-value]
+
+
+def run_many(
+    cases: Sequence[Case], *, engine: str = "scratch-vm", return_errors: bool = False
+) -> list[RunResult | VMError]:
+    """Run all cases in one Node process, in order.
+
+    A failing case raises VMError (message prefixed with the case index), or with return_errors=True
+    takes its place in the list as a VMError and the other cases still run.
+    """
+    if engine not in ENGINES:
+        raise Sb3genError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if not cases:
+        return []
+    node_folder = ensure_node_tools()
+    with tempfile.TemporaryDirectory(prefix="sb3gen-run-") as tmp:
+        specs = [_spec(case, index, Path(tmp)) for index, case in enumerate(cases)]
+        lines = _run_node(node_folder, {"engine": engine, "cases": specs}, cases)
+    results: list[RunResult | VMError] = []
+    for index, line in enumerate(lines):
+        outcome = _parse(line, engine)
+        if isinstance(outcome, VMError) and not return_errors:
+            raise VMError(f"case {index}: {outcome}") if len(cases) > 1 else outcome
+        results.append(outcome)
+    return results
+
+
+def _spec(case: Case, index: int, tmp: Path) -> dict[str, Any]:
+    if isinstance(case.sb3, bytes | bytearray):
+        path = tmp / f"case{index}.sb3"
+        path.write_bytes(case.sb3)
+    else:
+        path = Path(case.sb3)
+        if not path.is_file():
+            raise Sb3genError(f"no such .sb3 file: {path}")
+    return {
+        "sb3_path": str(path.resolve()),
+        "actions": case.actions,
+        "max_steps": case.max_steps,
+        "timeout_s": case.timeout_s,
+        "profile": case.profile,
+    }
+
+
+def _run_node(node_folder: Path, payload: dict[str, Any], cases: Sequence[Case]) -> list[str]:
+    env = {**os.environ, "SB3GEN_NODE_DIR": str(node_folder)}
+    # runner.js enforces each case's timeout between steps; this catches a step that never returns
+    # (e.g. a warp-mode forever loop in TurboWarp, whose compiled loops do not yield).
+    limit = STARTUP_ALLOWANCE_S + sum(case.timeout_s + 5 for case in cases)
+    try:
+        done = subprocess.run(
+            [node_executable(), str(RUNNER)],
+            input=json.dumps(payload),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=limit,
+        )
+    except subprocess.TimeoutExpired as expired:
+        finished = _decode(expired.stdout).splitlines()
+        raise VMError(
+            f"case {len(finished)}: the Scratch runtime did not return within {limit:.0f} s "
+            "(a step that never ends, e.g. a forever loop in a run-without-screen-refresh block?)"
+        ) from None
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != len(cases):
+        tail = " | ".join(done.stderr.strip().splitlines()[-5:])
+        progress = f"after {len(lines)} of {len(cases)} cases"
+        raise VMError(f"runner.js failed (exit {done.returncode}) {progress}: {tail}")
+    return lines
+
+
+def _decode(output: bytes | str | None) -> str:
+    if output is None:
+        return ""
+    return output.decode("utf-8", "replace") if isinstance(output, bytes) else output
+
+
+def _parse(line: str, engine: str) -> RunResult | VMError:
+    data = json.loads(line)
+    if "error" in data:
+        return VMError(data["error"])
+    return RunResult(
+        engine=engine,
+        targets=data["targets"],
+        snapshots=data["snapshots"],
+        phases=[Phase(**phase) for phase in data["phases"]],
+        total_evaluations=data["total_evaluations"],
+    )
