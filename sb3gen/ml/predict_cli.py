@@ -1,0 +1,36 @@
+"""Classify a picture of a digit and print each class's percentage.
+
+The picture (PNG or any format Pillow reads, any size) is turned to grayscale, scaled to 28x28, made light
+ink on a dark background like MNIST (--dark-on-light pictures are inverted; by default the picture's border
+decides), then goes through the network's own preprocessing (crop, 14x14 bilinear, threshold) and the
+network, computed with numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sb3gen.ml.sources import add_network_arguments, network_from_args
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("image", type=Path, help="picture of one digit")
+    add_network_arguments(parser)
+    colours = parser.add_mutually_exclusive_group()
+    colours.add_argument("--dark-on-light", dest="dark_on_light", action="store_true", default=None,
+                         help="dark digit on a light background (pen on paper)")
+    colours.add_argument("--light-on-dark", dest="dark_on_light", action="store_false",
+                         help="light digit on a dark background (like MNIST)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sb3gen.ml.predict import predict_image
+
+    net = network_from_args(args)
+    probabilities = predict_image(net, args.image, args.dark_on_light)
+    for digit, p in enumerate(probabilities):
+        print(f"Class {digit}: {p * 100:.2f}%")
+    best = int(probabilities.argmax())
+    print(f"Predicted: {best} ({probabilities[best] * 100:.1f}%)")
+    return 0

