@@ -1,0 +1,103 @@
+"""Place scripts in the editor without overlaps: estimate each script's size, then fill columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sb3gen.scratch import opcodes as op
+from sb3gen.scratch.ir import Block, Literal, MenuValue, Script
+
+ROW_HEIGHT = 48  # a stack block in workspace units
+HAT_EXTRA = 32  # hats (and the taller define hat) stick out above their first row
+C_ARM = 32  # the bottom arm of a C block
+NEST_EXTRA = 8  # each level of nested reporters makes a row a bit taller
+CHAR_WIDTH = 8
+INDENT = 16
+COMMENT_WIDTH = 220
+COMMENT_GAP = 30
+GAP = 60
+COLUMN_HEIGHT = 2400  # start a new column once a column is this tall
+ORIGIN = (40, 40)
+
+
+@dataclass
+class Placement:
+    x: int
+    y: int
+    width: int  # blocks only; comments go to the right of this
+    height: int
+
+
+def text_length(value: object) -> int:
+    """Rough length in characters of a value as drawn."""
+    if value is None:
+        return 3
+    if isinstance(value, Literal):
+        return len(value.text) + 3
+    if isinstance(value, MenuValue):
+        return len(value.value) + 5
+    if isinstance(value, list):
+        return 0
+    assert isinstance(value, Block)
+    if value.procedure is not None:
+        base = len(value.procedure.proccode)
+    elif value.opcode in op.OPCODES:
+        base = len(op.OPCODES[value.opcode].patterns[0]) - sum(len(s) for s in op.OPCODES[value.opcode].slots)
+    else:
+        base = len(value.opcode)
+    inner = sum(text_length(v) for v in value.inputs.values()) + sum(
+        len(v) + 4 for v in value.fields.values()
+    )
+    return base + inner + 2
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, Block):
+        nested = [_depth(v) for v in value.inputs.values() if isinstance(v, Block)]
+        return 1 + max(nested, default=0)
+    return 0
+
+
+def measure(blocks: list[Block], indent: int = 0) -> tuple[int, int, bool]:
+    """(height, width, has_comments) of a stack."""
+    height = width = 0
+    comments = False
+    for block in blocks:
+        comments = comments or block.comment is not None
+        nested = max((_depth(v) for v in block.inputs.values() if isinstance(v, Block)), default=0)
+        height += ROW_HEIGHT + NEST_EXTRA * nested
+        width = max(width, indent * INDENT + text_length(block) * CHAR_WIDTH + 40)
+        if block.opcode in ("procedures_definition",) or (
+            block.opcode in op.OPCODES and op.OPCODES[block.opcode].shape is op.Shape.HAT
+        ):
+            height += HAT_EXTRA
+        for name in ("SUBSTACK", "SUBSTACK2"):
+            if name in op.OPCODES.get(block.opcode, op.OPCODES["event_whenflagclicked"]).slots:
+                inner = block.inputs.get(name)
+                if isinstance(inner, list):
+                    h, w, c = measure(inner, indent + 1)
+                    height += h
+                    width = max(width, w)
+                    comments = comments or c
+                else:
+                    height += ROW_HEIGHT // 2
+                height += C_ARM
+    return height, width, comments
+
+
+def place_scripts(scripts: list[Script]) -> list[Placement]:
+    """Deterministic columns: scripts go down a column until it is COLUMN_HEIGHT tall, then a new column."""
+    placements = []
+    x, y = ORIGIN
+    column_width = 0
+    for script in scripts:
+        height, width, comments = measure(script)
+        footprint = width + (COMMENT_GAP + COMMENT_WIDTH if comments else 0)
+        if y > ORIGIN[1] and y + height > COLUMN_HEIGHT:
+            x += column_width + GAP
+            y = ORIGIN[1]
+            column_width = 0
+        placements.append(Placement(x, y, width, height))
+        y += height + GAP
+        column_width = max(column_width, footprint)
+    return placements
