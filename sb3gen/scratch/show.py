@@ -1,5 +1,325 @@
-"""project.json -> scratchblocks text (placeholder until the full printer lands)."""
+"""project.json -> scratchblocks text (docs/notation.md) for any .sb3; unknown opcodes show `:: unknown`."""
+
+from __future__ import annotations
+
+import json
+
+from sb3gen.scratch import opcodes as op
+from sb3gen.scratch.opcodes import Kind, Shape
+from sb3gen.scratch.tokens import Group, Word, escape_square, is_number_text, split_line
+
+INDENT = "  "
+HEADER_PREFIX = "// === "
+
+
+def target_header(target: dict) -> str:
+    return (
+        f"{HEADER_PREFIX}Stage ==="
+        if target.get("isStage")
+        else f"{HEADER_PREFIX}Sprite: {target.get('name')} ==="
+    )
 
 
 def show_project(project_json: dict) -> str:
-    raise NotImplementedError
+    """Every script of every target, a `// === Sprite: name ===` header line before each target's scripts."""
+    parts = []
+    for target in project_json.get("targets", []):
+        parts.append(target_header(target))
+        parts.append(show_target(target))
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def show_target(target: dict) -> str:
+    printer = _Printer(target)
+    scripts = []
+    for block_id, block in target.get("blocks", {}).items():
+        if isinstance(block, list):
+            if len(block) >= 3 and block[0] in (12, 13):
+                scripts.append(f"// loose reporter: {printer.primitive(block, Kind.TEXT)}")
+            continue
+        if block.get("topLevel") and not block.get("shadow"):
+            scripts.append("\n".join(printer.script(block_id)))
+    for comment in target.get("comments", {}).values():
+        if comment.get("blockId") is None:
+            scripts.append("// workspace comment: " + _one_line(comment.get("text", "")))
+    return "\n\n".join(scripts) + "\n"
+
+
+def split_shown(text: str) -> dict[str, str]:
+    """Inverse of the headers of show_project: target name -> its scripts' text."""
+    out: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith(HEADER_PREFIX) and line.endswith(" ==="):
+            label = line[len(HEADER_PREFIX) : -4]
+            name = "Stage" if label == "Stage" else label.removeprefix("Sprite: ")
+            current = out.setdefault(name, [])
+        elif current is not None:
+            current.append(line)
+    return {name: "\n".join(lines) + "\n" for name, lines in out.items()}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+# zero-input reporters and booleans: a variable with one of these names must be written `(name :: variables)`
+_RESERVED = {
+    p.lower()
+    for e in op.OPCODES.values()
+    for p in e.patterns
+    if not e.slots and e.shape in (Shape.REPORTER, Shape.BOOLEAN)
+}
+
+
+class _Printer:
+    def __init__(self, target: dict) -> None:
+        self.blocks: dict = target.get("blocks", {})
+        self.comments: dict = target.get("comments", {})
+        self.arg_names: set[str] = set()  # of the define being printed
+
+    # -- stacks
+    def script(self, top_id: str) -> list[str]:
+        self.arg_names = set()
+        return self.stack(top_id, 0)
+
+    def stack(self, block_id: str | None, depth: int) -> list[str]:
+        lines: list[str] = []
+        seen = set()
+        while block_id is not None and block_id in self.blocks and block_id not in seen:
+            seen.add(block_id)
+            block = self.blocks[block_id]
+            if isinstance(block, list):
+                break
+            lines.extend(self.statement(block, depth))
+            block_id = block.get("next")
+        return lines
+
+    def statement(self, block: dict, depth: int) -> list[str]:
+        pad = INDENT * depth
+        opcode = block.get("opcode", "?")
+        comment = self._comment(block)
+        if opcode == "procedures_definition":
+            return [pad + self._define(block) + comment]
+        if opcode == "procedures_call":
+            return [pad + self._call(block) + comment]
+        spec = op.OPCODES.get(opcode)
+        if spec is None or spec.shape in (Shape.REPORTER, Shape.BOOLEAN):
+            return self._unknown_statement(block, depth, comment)
+        lines = [pad + self.fill(spec, block) + comment]
+        if "SUBSTACK" in spec.slots:
+            lines += self.stack(self._input_block(block, "SUBSTACK"), depth + 1)
+            if opcode == "control_if_else":
+                lines.append(pad + "else")
+                lines += self.stack(self._input_block(block, "SUBSTACK2"), depth + 1)
+            lines.append(pad + "end")
+        return lines
+
+    def _comment(self, block: dict) -> str:
+        comment = self.comments.get(block.get("comment") or "", None)
+        if comment is None:
+            return ""
+        return " // " + _one_line(comment.get("text", ""))
+
+    def _unknown_statement(self, block: dict, depth: int, comment: str) -> list[str]:
+        pad = INDENT * depth
+        opcode = block.get("opcode", "?")
+        parts = [opcode]
+        stacks = []
+        for name, value in block.get("inputs", {}).items():
+            if name.startswith("SUBSTACK"):
+                stacks.append(self._input_block(block, name))
+            else:
+                parts.append(f"{name} {self.value_of(value, Kind.TEXT)}")
+        for name, value in block.get("fields", {}).items():
+            parts.append(f"{name} [{escape_square(str(_field_value(value)))} v]")
+        lines = [pad + " ".join(parts) + " :: unknown" + comment]
+        for inner in stacks:
+            lines += self.stack(inner, depth + 1)
+            lines.append(pad + "end")
+        return lines
+
+    def _input_block(self, block: dict, name: str) -> str | None:
+        value = block.get("inputs", {}).get(name)
+        if isinstance(value, list) and len(value) >= 2 and isinstance(value[1], str):
+            return value[1]
+        return None
+
+    # -- custom blocks
+    def _prototype(self, definition: dict) -> dict:
+        value = definition.get("inputs", {}).get("custom_block")
+        if isinstance(value, list) and isinstance(value[1], str):
+            return self.blocks.get(value[1], {})
+        return {}
+
+    def _define(self, block: dict) -> str:
+        mutation = self._prototype(block).get("mutation", {})
+        names = _json_list(mutation.get("argumentnames"))
+        self.arg_names = {str(n) for n in names}
+        parts, index = [], 0
+        for word in _proc_words(mutation.get("proccode", "")):
+            if word in ("%s", "%b") and index < len(names):
+                name = str(names[index])
+                parts.append(f"({name})" if word == "%s" else f"<{name}>")
+                index += 1
+            else:
+                parts.append(word)
+        warp = " :: warp" if str(mutation.get("warp")).lower() == "true" else ""
+        return "define " + " ".join(parts) + warp
+
+    def _call(self, block: dict) -> str:
+        mutation = block.get("mutation", {})
+        ids = _json_list(mutation.get("argumentids"))
+        parts, index = [], 0
+        for word in _proc_words(mutation.get("proccode", "")):
+            if word in ("%s", "%b") and index < len(ids):
+                value = block.get("inputs", {}).get(ids[index])
+                if word == "%b":
+                    parts.append(self.value_of(value, Kind.BOOLEAN))
+                else:
+                    parts.append(self.value_of(value, Kind.TEXT))
+                index += 1
+            else:
+                parts.append(word)
+        return " ".join(parts)
+
+    # -- filling a pattern
+    def fill(self, spec: op.Opcode, block: dict) -> str:
+        out: list[str] = []
+        for token in split_line(spec.patterns[0]).tokens:
+            if isinstance(token, Word):
+                if token.text == "?" and out:
+                    out[-1] += "?"
+                else:
+                    out.append(token.text)
+                continue
+            out.append(self._slot(spec, token, block))
+        return " ".join(out)
+
+    def _slot(self, spec: op.Opcode, token: Group, block: dict) -> str:
+        name = token.value
+        slot = spec.slots[name]
+        if slot.kind in op.FIELD_KINDS:
+            value = str(_field_value(block.get("fields", {}).get(name)))
+            if slot.kind is Kind.CHOICE_FIELD:
+                value = op.shown_choice(slot, value)
+            return _dropdown(value, token.bracket)
+        value = block.get("inputs", {}).get(name)
+        if slot.kind is Kind.MENU:
+            return self._menu(value, slot, token.bracket)
+        return self.value_of(value, slot.kind)
+
+    def _menu(self, value: object, slot: op.Slot, bracket: str) -> str:
+        if not isinstance(value, list) or len(value) < 2:
+            return _dropdown("", bracket)
+        if value[0] == 1 and isinstance(value[1], str):
+            shadow = self.blocks.get(value[1], {})
+            field = shadow.get("fields", {}).get(slot.menu_field)
+            return _dropdown(op.shown_choice(slot, str(_field_value(field))), bracket)
+        return self.value_of(value, Kind.TEXT)
+
+    def value_of(self, value: object, kind: Kind) -> str:
+        """An input array ([1|2|3, ...]) in a slot of this kind."""
+        if not isinstance(value, list) or len(value) < 2:
+            return _empty(kind)
+        item = value[1]
+        if item is None:
+            return _empty(kind)
+        if isinstance(item, list):
+            return self.primitive(item, kind)
+        block = self.blocks.get(item)
+        if block is None:
+            return _empty(kind)
+        if isinstance(block, list):
+            return self.primitive(block, kind)
+        return self.reporter(block, kind)
+
+    def primitive(self, item: list, kind: Kind) -> str:
+        code = item[0]
+        if code == 11 and len(item) >= 2:
+            return _dropdown(str(item[1]), "[")
+        if code == 12 and len(item) >= 2:
+            return self._variable(str(item[1]))
+        if code == 13 and len(item) >= 2:
+            return f"({item[1]} :: list)"
+        return _literal(str(item[1]) if len(item) > 1 else "", kind)
+
+    def _variable(self, name: str) -> str:
+        plain = (
+            name.lower() not in _RESERVED
+            and name not in self.arg_names
+            and not is_number_text(name)
+            and not any(c in name for c in "()[]<>:\\")
+            and name.strip() == name
+        )
+        return f"({name})" if plain else f"({name} :: variables)"
+
+    def reporter(self, block: dict, kind: Kind) -> str:
+        opcode = block.get("opcode", "?")
+        fields = block.get("fields", {})
+        if opcode in op.PRIMITIVE_OPCODES:  # an unpacked shadow, e.g. {"opcode": "math_number", ...}
+            field = next(iter(fields.values()), ["", None])
+            if opcode == "event_broadcast_menu":
+                return _dropdown(str(_field_value(field)), "[")
+            return _literal(str(_field_value(field)), kind)
+        if opcode in op.MENU_OPCODES:
+            return _dropdown(str(_field_value(fields.get(op.MENU_OPCODES[opcode]))), "[")
+        if opcode == "data_variable":
+            return self._variable(str(_field_value(fields.get("VARIABLE"))))
+        if opcode == "data_listcontents":
+            return f"({_field_value(fields.get('LIST'))} :: list)"
+        if opcode == "argument_reporter_string_number":
+            return f"({_field_value(fields.get('VALUE'))})"
+        if opcode == "argument_reporter_boolean":
+            return f"<{_field_value(fields.get('VALUE'))}>"
+        spec = op.OPCODES.get(opcode)
+        if spec is None or spec.shape not in (Shape.REPORTER, Shape.BOOLEAN):
+            inner = [opcode] + [
+                f"{n} {self.value_of(v, Kind.TEXT)}" for n, v in block.get("inputs", {}).items()
+            ]
+            inner += [f"{n} [{escape_square(str(_field_value(v)))} v]" for n, v in fields.items()]
+            return f"({' '.join(inner)} :: unknown)"
+        text = self.fill(spec, block)
+        return f"<{text}>" if spec.shape is Shape.BOOLEAN else f"({text})"
+
+
+def _field_value(field: object) -> object:
+    if isinstance(field, list) and field:
+        return field[0]
+    return "" if field is None else field
+
+
+def _dropdown(value: str, bracket: str) -> str:
+    if bracket == "(":
+        return f"({value} v)"
+    return f"[{escape_square(value)} v]"
+
+
+def _literal(text: str, kind: Kind) -> str:
+    if kind is Kind.BOOLEAN:
+        return "<>"
+    if kind is not Kind.COLOUR and is_number_text(text) and text != "":
+        return f"({text})"
+    if kind in op.NUMERIC_KINDS and text == "":
+        return "()"
+    return f"[{escape_square(text)}]"
+
+
+def _empty(kind: Kind) -> str:
+    if kind is Kind.BOOLEAN:
+        return "<>"
+    if kind in op.NUMERIC_KINDS:
+        return "()"
+    return "[]"
+
+
+def _json_list(text: object) -> list:
+    try:
+        value = json.loads(text) if isinstance(text, str) else []
+    except json.JSONDecodeError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _proc_words(proccode: str) -> list[str]:
+    return proccode.split()

@@ -1,0 +1,25 @@
+"""Print an .sb3's sizes against the Scratch website's limits: project.json bytes (5 MB), the largest lists
+(200,000 items each), each asset (10 MB), and the block count of every target."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE.sb3", help="the Scratch 3 project to measure")
+    parser.add_argument("--top", type=int, default=5, metavar="N", help="how many lists and assets to list")
+
+
+def run(args: argparse.Namespace) -> int:
+    import zipfile
+
+    from sb3gen.scratch.info import project_info
+    from sb3gen.scratch.packer import read_sb3
+
+    project_json, assets = read_sb3(args.file)
+    with zipfile.ZipFile(args.file) as archive:
+        json_size = archive.getinfo("project.json").file_size
+    sys.stdout.write(project_info(project_json, assets, json_size=json_size, top=args.top))
+    return 0

@@ -1,0 +1,29 @@
+"""Print every script of an .sb3 (any Scratch 3 project) in the scratchblocks text notation of
+docs/notation.md, one `// === Sprite: name ===` header per target. Blocks the notation does not know are
+printed as `opcode ... :: unknown`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE.sb3", help="the Scratch 3 project to print")
+    parser.add_argument("--target", metavar="NAME", help="print only this sprite (or 'Stage')")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sb3gen.errors import Sb3genError
+    from sb3gen.scratch.packer import read_sb3
+    from sb3gen.scratch.show import show_project
+
+    project_json, _ = read_sb3(args.file)
+    if args.target is not None:
+        targets = [t for t in project_json["targets"] if t.get("name") == args.target]
+        if not targets:
+            names = ", ".join(str(t.get("name")) for t in project_json["targets"])
+            raise Sb3genError(f"{args.file} has no target {args.target!r} (targets: {names})")
+        project_json = {**project_json, "targets": targets}
+    sys.stdout.write(show_project(project_json))
+    return 0
