@@ -112,13 +112,14 @@ class _CsvCursor:
     def numbers(self, count: int, wanted: str) -> np.ndarray:
         number, row = self.next_row(wanted)
         cells = [c for c in row if c.strip()]
-        if len(cells) != count:
-            raise Sb3genError(f"{self.path}, line {number}: expected {wanted}, found {len(cells)} values")
         try:
-            return np.array([float(c) for c in cells], dtype=np.float64)
+            values = np.array([float(c) for c in cells], dtype=np.float64)
         except ValueError:
-            raise Sb3genError(f"{self.path}, line {number}: expected {wanted}, found text that is not a "
-                              "number") from None
+            raise Sb3genError(f"{self.path}, line {number}: expected {wanted}, found "
+                              f"{','.join(row)[:40]!r}") from None
+        if len(values) != count:
+            raise Sb3genError(f"{self.path}, line {number}: expected {wanted}, found {len(values)} values")
+        return values
 
     def expect_end(self, shape: str) -> None:
         if self.position < len(self.rows):
