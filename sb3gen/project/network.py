@@ -1,0 +1,165 @@
+"""Assemble the Scratch Project of the network: stage data (the automation interface) and the Network sprite.
+
+The compute scripts come from templates/network/*.sb, specialised per layer; the UI sprites (drawing pad,
+buttons) come from sb3gen.project.ui when that module is installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+import numpy as np
+
+from sb3gen.errors import Sb3genError
+from sb3gen.project.comments import COMMENTS
+from sb3gen.project.plan import LayerPlan, plan_layers
+from sb3gen.reference import tables
+from sb3gen.reference.network import NATIVE_LOG_FLOOR
+from sb3gen.scratch import Costume, Project, Sprite, Stage, render_template
+
+NETWORK_SPRITE = "Network"
+TEMPLATES = ("math.sb", "forward.sb", "learn.sb", "passes.sb", "weights.sb")
+CHUNK_IMAGES = 20  # images per run-without-screen-refresh chunk: the display updates between chunks
+DEFAULT_LEARNING_RATE = 0.05
+LANGUAGES = ("en", "ja")
+
+# The automation interface (README): names other tools and tests rely on.
+STAGE_LISTS = ("weights", "shipped weights", "layer sizes", "activations", "train images", "train labels",
+               "test images", "test labels", "input", "probabilities", "predictions")
+TABLE_LISTS = ("exp table", "log table")
+STAGE_VARIABLES = ("accuracy", "loss", "epoch", "prediction", "LEARNING_RATE", "busy", "progress",
+                   "images per second", "hidden activation")
+BROADCASTS = ("train", "test", "predict", "restore weights", "randomize weights")
+
+_SPRITE_SCALARS = ("table index", "result", "image start", "pixel", "stroke #", "weight #", "max", "sum",
+                   "predicted digit", "log sum", "image", "correct", "start time", "images done",
+                   "chunk size")
+
+_ICON = """<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48">
+<g stroke="#855cd6" stroke-width="2">
+<line x1="8" y1="12" x2="24" y2="24"/><line x1="8" y1="36" x2="24" y2="24"/>
+<line x1="24" y1="24" x2="40" y2="12"/><line x1="24" y1="24" x2="40" y2="36"/></g>
+<g fill="#ffab19" stroke="#cf8b17" stroke-width="2">
+<circle cx="8" cy="12" r="5"/><circle cx="8" cy="36" r="5"/><circle cx="24" cy="24" r="6"/>
+<circle cx="40" cy="12" r="5"/><circle cx="40" cy="36" r="5"/></g>
+</svg>
+"""
+
+
+def build_network_project(
+    layer_sizes: list[int],
+    hidden_activation: str,
+    weights: np.ndarray,
+    train_images: np.ndarray,
+    train_labels: np.ndarray,
+    test_images: np.ndarray,
+    test_labels: np.ndarray,
+    *,
+    math: str = "tables",
+    lang: str = "en",
+    learning_rate: float = DEFAULT_LEARNING_RATE,
+    ui_settings: dict[str, Any] | None = None,
+) -> Project:
+    """The whole project: stage lists/variables pre-filled, Network sprite scripts, and the UI if available.
+
+    Images are (N, n_inputs) arrays of 0/1; weights the flat day-2 layout."""
+    if math not in ("tables", "native"):
+        raise Sb3genError(f"--math must be tables or native, not {math!r}")
+    if lang not in LANGUAGES:
+        raise Sb3genError(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    layers = plan_layers(list(layer_sizes), hidden_activation)
+    n_inputs = int(layer_sizes[0])
+    weights_list = [float(w) for w in np.asarray(weights, dtype=np.float64).ravel()]
+    stage = Stage()
+    stage.lists.update({
+        "weights": list(weights_list),
+        "shipped weights": list(weights_list),
+        "layer sizes": [int(n) for n in layer_sizes],
+        "activations": [],
+        "train images": _pixels(train_images, n_inputs, "train images"),
+        "train labels": _labels(train_labels, len(train_images)),
+        "test images": _pixels(test_images, n_inputs, "test images"),
+        "test labels": _labels(test_labels, len(test_images)),
+        "input": [0] * n_inputs,
+        "probabilities": [],
+        "predictions": [],
+    })
+    if math == "tables":
+        stage.lists["exp table"] = tables.exp_table().tolist()
+        stage.lists["log table"] = tables.log_table().tolist()
+    stage.variables.update({
+        "accuracy": 0, "loss": 0, "epoch": 0, "prediction": 0, "LEARNING_RATE": float(learning_rate),
+        "busy": 0, "progress": 0, "images per second": 0, "hidden activation": hidden_activation,
+    })
+    sprite = network_sprite(layers, n_inputs, math=math, lang=lang)
+    project = Project(stage=stage, sprites=[sprite])
+    if importlib.util.find_spec("sb3gen.project.ui") is not None:
+        ui = importlib.import_module("sb3gen.project.ui")
+        ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
+    return project
+
+
+def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: str) -> Sprite:
+    sprite = Sprite(name=NETWORK_SPRITE, visible=False, x=200, y=150)
+    sprite.costumes.append(Costume.svg("network", _ICON))
+    names = list(_SPRITE_SCALARS)
+    for layer in layers:
+        names.extend(layer.names)
+        names.extend(layer.delta_names)
+    sprite.variables.update({name: 0 for name in names})
+    sprite.lists["stroke pixels"] = []
+    context = template_context(layers, n_inputs, math=math, lang=lang)
+    for name in TEMPLATES:
+        sprite.add_scripts(render_template(f"network/{name}", **context), f"network/{name}")
+    return sprite
+
+
+def template_context(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: str) -> dict[str, Any]:
+    if layers[0].w_offset != 0:
+        raise AssertionError("the first layer starts the flat weights")  # update layer 1 relies on it
+    sources = [
+        {"label": "train image (n)", "list": "train images", "per_image": True},
+        {"label": "test image (n)", "list": "test images", "per_image": True},
+        {"label": "input", "list": "input", "per_image": False},
+    ]
+    return {
+        "layers": layers,
+        "n_inputs": n_inputs,
+        "math": math,
+        "c": _Comments(COMMENTS[lang]),
+        "sources": sources,
+        "chunk": CHUNK_IMAGES,
+        "exp_min": tables.EXP_MIN,
+        "exp_steps": tables.EXP_STEPS_PER_UNIT,
+        "exp_size": tables.EXP_SIZE,
+        "log_steps": tables.LOG_STEPS_PER_UNIT,
+        "log_floor": repr(NATIVE_LOG_FLOOR),
+    }
+
+
+class _Comments(dict):
+    """Comments by attribute (`c.softmax` in templates); a missing one is a template bug, not blank text."""
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no block comment named {name!r}") from None
+
+
+def _pixels(images: np.ndarray, n_inputs: int, what: str) -> list[int]:
+    array = np.asarray(images)
+    if array.ndim != 2 or array.shape[1] != n_inputs:
+        raise Sb3genError(f"{what}: expected (N, {n_inputs}) pixels, got shape {array.shape}")
+    if not np.all((array == 0) | (array == 1)):
+        raise Sb3genError(f"{what}: pixels must be 0 or 1 (thresholded)")
+    return array.astype(np.int64).ravel().tolist()
+
+
+def _labels(labels: np.ndarray, count: int) -> list[int]:
+    values = np.asarray(labels).astype(np.int64).ravel()
+    if values.size != count:
+        raise Sb3genError(f"{count} images but {values.size} labels")
+    return values.tolist()

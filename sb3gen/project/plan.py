@@ -1,0 +1,64 @@
+"""What the network templates need to know at compile time: names, sizes and item numbers per layer.
+
+Item numbers are 1-based (Scratch lists) into the flat `weights` list of the day-2 layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    number: int  # 1 = first dense layer
+    n_in: int
+    n_out: int
+    w_offset: int  # 0-based index of the first weight in the flat list
+    b_offset: int  # 0-based index of the first bias
+    activation: str  # "sigmoid" | "relu" | "softmax"
+    names: tuple[str, ...]  # one sprite variable per output neuron
+    input_names: tuple[str, ...] | None  # the previous layer's variables (None: the 0/1 input pixels)
+
+    @property
+    def is_first(self) -> bool:
+        return self.input_names is None
+
+    @property
+    def is_output(self) -> bool:
+        return self.activation == "softmax"
+
+    @property
+    def delta_names(self) -> tuple[str, ...]:
+        return tuple(f"δ{name}" for name in self.names)
+
+    def weight_item(self, neuron: int, source: int) -> int:
+        """Item of the weight into `neuron` from input `source` (both 0-based)."""
+        return self.w_offset + neuron * self.n_in + source + 1
+
+    def row_start(self, neuron: int) -> int:
+        """Constant C with item(C + pixel) = weight into `neuron` from 1-based input `pixel`."""
+        return self.w_offset + neuron * self.n_in
+
+    def bias_item(self, neuron: int) -> int:
+        return self.b_offset + neuron + 1
+
+    @property
+    def init_limit(self) -> str:
+        """Fan-in scaled range of `randomize weights`: uniform in +-1/sqrt(n_in), as text for the block."""
+        return repr(1.0 / self.n_in ** 0.5)
+
+
+def plan_layers(layer_sizes: list[int], hidden_activation: str) -> list[LayerPlan]:
+    plans: list[LayerPlan] = []
+    offset = 0
+    previous: tuple[str, ...] | None = None
+    count = len(layer_sizes) - 1
+    for number, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:], strict=False), start=1):
+        is_output = number == count
+        names = tuple(f"out {d}" for d in range(n_out)) if is_output else \
+            tuple(f"h{number}.{j}" for j in range(1, n_out + 1))
+        plans.append(LayerPlan(number, n_in, n_out, offset, offset + n_in * n_out,
+                               "softmax" if is_output else hidden_activation, names, previous))
+        offset += (n_in + 1) * n_out
+        previous = names
+    return plans
