@@ -1,0 +1,83 @@
+"""Generic fixtures: build a tiny .sb3 from hand-written project.json targets."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+EMPTY_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" viewBox="0 0 2 2"></svg>'
+EMPTY_SVG_NAME = hashlib.md5(EMPTY_SVG).hexdigest() + ".svg"
+
+
+def make_target(
+    name: str = "Stage",
+    *,
+    blocks: dict[str, Any] | None = None,
+    variables: dict[str, list[Any]] | None = None,
+    lists: dict[str, list[Any]] | None = None,
+    broadcasts: dict[str, str] | None = None,
+    layer: int = 0,
+) -> dict[str, Any]:
+    """A stage (name "Stage") or sprite target dict with one blank costume; ids map to [name, value]."""
+    costume = {
+        "name": "blank",
+        "assetId": EMPTY_SVG_NAME[:-4],
+        "md5ext": EMPTY_SVG_NAME,
+        "dataFormat": "svg",
+        "rotationCenterX": 1,
+        "rotationCenterY": 1,
+    }
+    target: dict[str, Any] = {
+        "isStage": name == "Stage",
+        "name": name,
+        "variables": variables or {},
+        "lists": lists or {},
+        "broadcasts": broadcasts or {},
+        "blocks": blocks or {},
+        "comments": {},
+        "currentCostume": 0,
+        "costumes": [costume],
+        "sounds": [],
+        "volume": 100,
+        "layerOrder": layer,
+    }
+    if name == "Stage":
+        target.update(tempo=60, videoTransparency=50, videoState="off", textToSpeechLanguage=None)
+    else:
+        target.update(
+            visible=True, x=0, y=0, size=100, direction=90, draggable=False, rotationStyle="all around"
+        )
+    return target
+
+
+def sb3_bytes(targets: list[dict[str, Any]], *, project_json: bytes | None = None) -> bytes:
+    """Zip targets (stage first) into .sb3 bytes; project_json replaces the JSON text (for broken files)."""
+    project = {
+        "targets": targets,
+        "monitors": [],
+        "extensions": [],
+        "meta": {"semver": "3.0.0", "vm": "0.2.0", "agent": "sb3gen tests"},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.json", project_json if project_json is not None else json.dumps(project))
+        archive.writestr(EMPTY_SVG_NAME, EMPTY_SVG)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def build_sb3() -> Callable[..., bytes]:
+    """`build_sb3([make_target(...), ...])` -> .sb3 bytes."""
+    return sb3_bytes
+
+
+@pytest.fixture(scope="session")
+def target() -> Callable[..., dict[str, Any]]:
+    """`target("Stage", blocks=..., variables=...)` -> a target dict (see make_target)."""
+    return make_target
