@@ -21,43 +21,54 @@ const isLocal = url => {
     return ['data:', 'blob:', 'about:'].includes(u.protocol) || u.hostname === '127.0.0.1';
 };
 
+/** Start Debian's Chromium with a fresh profile; every request that leaves 127.0.0.1 is aborted and recorded. */
+export async function launchChromium ({viewport, problems}) {
+    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb3gen-chromium-'));
+    const context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: process.env.SB3GEN_CHROMIUM || '/usr/bin/chromium',
+        headless: true,
+        args: CHROMIUM_FLAGS,
+        viewport: viewport || {width: 1280, height: 800},
+        deviceScaleFactor: 1
+    });
+    await context.route('**/*', route => {
+        const url = route.request().url();
+        if (isLocal(url)) return route.continue();
+        problems.push(`request leaving localhost (aborted): ${url}`);
+        return route.abort('blockedbyclient');
+    });
+    const page = context.pages()[0] || await context.newPage();
+    page.on('pageerror', err => problems.push(`page error: ${err.message}`));
+    page.on('console', msg => {
+        if (msg.type() === 'error') problems.push(`console error: ${msg.text().slice(0, 500)}`);
+    });
+    page.on('response', res => {
+        if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+    });
+    page.on('requestfailed', req => {
+        if (isLocal(req.url())) problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+    });
+    const close = async () => {
+        await context.close();
+        fs.rmSync(userDataDir, {recursive: true, force: true});
+    };
+    return {context, page, close};
+}
+
 export class Editor {
     /**
      * Serve the GUI, start Chromium and wait until the editor shows its default project.
-     * @param {{guiDist: string, chromium?: string, viewport?: {width: number, height: number}}} options
+     * @param {{guiDist: string, viewport?: {width: number, height: number}}} options
      */
-    static async open ({guiDist, chromium: executablePath, viewport}) {
+    static async open ({guiDist, viewport}) {
         const editor = new Editor();
         editor.problems = [];
         editor.timings = {};
         const t0 = Date.now();
         editor.server = await startServer(guiDist, {'/': path.join(HERE, 'index.html')});
-        editor.userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb3gen-chromium-'));
-        editor.context = await chromium.launchPersistentContext(editor.userDataDir, {
-            executablePath: executablePath || process.env.SB3GEN_CHROMIUM || '/usr/bin/chromium',
-            headless: true,
-            args: CHROMIUM_FLAGS,
-            viewport: viewport || {width: 1280, height: 800},
-            deviceScaleFactor: 1
-        });
-        await editor.context.route('**/*', route => {
-            const url = route.request().url();
-            if (isLocal(url)) return route.continue();
-            editor.problems.push(`request leaving localhost (aborted): ${url}`);
-            return route.abort('blockedbyclient');
-        });
-        const page = editor.context.pages()[0] || await editor.context.newPage();
+        editor.browser = await launchChromium({viewport, problems: editor.problems});
+        const page = editor.browser.page;
         editor.page = page;
-        page.on('pageerror', err => editor.problems.push(`page error: ${err.message}`));
-        page.on('console', msg => {
-            if (msg.type() === 'error') editor.problems.push(`console error: ${msg.text().slice(0, 500)}`);
-        });
-        page.on('response', res => {
-            if (res.status() >= 400) editor.problems.push(`HTTP ${res.status()}: ${res.url()}`);
-        });
-        page.on('requestfailed', req => {
-            if (isLocal(req.url())) editor.problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
-        });
         page.on('dialog', dialog => dialog.accept()); // "Replace the current project?" confirm
         await page.goto(`${editor.server.url}/`);
         await page.waitForFunction(() => {
@@ -155,6 +166,12 @@ export class Editor {
         }, spriteName);
     }
 
+    /** Position of every sprite and clone now: {"<name>#<target id>": [x, y]}. */
+    spritePositions () {
+        return this.page.evaluate(() => Object.fromEntries(window.sb3genEditor.vm.runtime.targets
+            .filter(t => !t.isStage).map(t => [`${t.getName()}#${t.id}`, [t.x, t.y]])));
+    }
+
     /** Click a sprite on the stage (its "when this sprite clicked" scripts run, as for a person). */
     async clickSprite (spriteName) {
         const b = await this.spriteBounds(spriteName);
@@ -187,8 +204,7 @@ export class Editor {
     }
 
     async close () {
-        await this.context?.close();
+        await this.browser?.close();
         await this.server?.close();
-        if (this.userDataDir) fs.rmSync(this.userDataDir, {recursive: true, force: true});
     }
 }
