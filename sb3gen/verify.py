@@ -1,0 +1,280 @@
+"""Run an .sb3 built by sb3gen in the real Scratch VM and prove its numbers equal the numpy reference.
+
+Checks: (1) scratch-parser (the VM's own loader) and sb3gen's structural check; (2) `test`: predictions
+for every test image and `accuracy` equal the reference's; (3) `predict` on the first --images test images:
+every layer's activations against the reference (max absolute difference per layer); (4) the reference
+against the Keras model rebuilt from the project's weights: agreement of predicted digits, largest
+probability difference, and Scratch's accuracy at least Keras' minus 1 point; (5) one `train` epoch from the
+project's weights: `weights` and `loss` equal the reference's training within 1e-9 relative.
+
+Exit 0 when every check passes, 1 when one fails, 2 for a file that is not a project built by sb3gen.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sb3gen.errors import Sb3genError
+
+RELATIVE_TOLERANCE = 1e-9
+KERAS_ACCURACY_MARGIN = 1.0  # points: Scratch may score at most this much below Keras
+TRAIN_STEP_LIMIT = 100_000
+
+
+@dataclass
+class Check:
+    number: int
+    title: str
+    passed: bool
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProjectData:
+    """The automation interface as stored in project.json."""
+
+    layer_sizes: list[int]
+    hidden_activation: str
+    weights: np.ndarray
+    learning_rate: float
+    math: str
+    exp_table: np.ndarray | None
+    log_table: np.ndarray | None
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE.sb3", help="a project written by 'sb3gen build'")
+    parser.add_argument("--engine", choices=["scratch-vm", "turbowarp"], default="scratch-vm",
+                        help="Scratch runtime to run it in (default: %(default)s)")
+    parser.add_argument("--images", type=int, default=10,
+                        help="test images whose activations are compared layer by layer (default: 10)")
+
+
+def run(args: argparse.Namespace) -> int:
+    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print)
+    failed = [c for c in checks if not c.passed]
+    print(f"{len(checks) - len(failed)} of {len(checks)} checks passed"
+          + (f"; FAILED: {', '.join(f'({c.number})' for c in failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def verify_file(path: Path, *, engine: str = "scratch-vm", images: int = 10, log=print) -> list[Check]:
+    from sb3gen.scratch import read_sb3
+
+    if not Path(path).is_file():
+        raise Sb3genError(f"{path}: no such file")
+    project_json, _ = read_sb3(path)  # Sb3genError (exit 2) for a non-zip or a zip without project.json
+    data = read_interface(project_json, str(path))
+    if images < 1:
+        raise Sb3genError("--images must be at least 1")
+    images = min(images, len(data.test_labels))
+    log(f"verifying {path} in {engine}: network {'-'.join(map(str, data.layer_sizes))} "
+        f"{data.hidden_activation}, math {data.math}, {len(data.train_labels)} train / "
+        f"{len(data.test_labels)} test images")
+    checks = [structure_check(project_json, data)]
+    run = run_in_vm(path, data, engine, images)
+    checks[0].lines.append(f"scratch-parser accepted it and {engine} loaded it")
+    checks.append(test_check(data, run))
+    checks.append(activation_check(data, run, images))
+    checks.append(keras_check(data))
+    checks.append(train_check(data, run))
+    for check in checks:
+        log(f"[{'PASS' if check.passed else 'FAIL'}] ({check.number}) {check.title}")
+        for line in check.lines:
+            log(f"       {line}")
+    return checks
+
+
+# --- reading the project ---------------------------------------------------------------------------------
+
+def read_interface(project_json: dict, label: str) -> ProjectData:
+    from sb3gen.project.network import BROADCASTS, STAGE_LISTS, STAGE_VARIABLES
+
+    stage = project_json["targets"][0] if project_json.get("targets") else {}
+    variables = {entry[0]: entry[1] for entry in stage.get("variables", {}).values()}
+    lists = {entry[0]: entry[1] for entry in stage.get("lists", {}).values()}
+    broadcasts = set(stage.get("broadcasts", {}).values())
+    missing = [f"list {n!r}" for n in STAGE_LISTS if n not in lists]
+    missing += [f"variable {n!r}" for n in STAGE_VARIABLES if n not in variables]
+    missing += [f"broadcast {n!r}" for n in BROADCASTS if n not in broadcasts]
+    if missing:
+        raise Sb3genError(f"{label}: not a network project built by sb3gen (no {', '.join(missing[:3])})")
+    try:
+        sizes = [int(n) for n in lists["layer sizes"]]
+        n_inputs = sizes[0]
+        math = "tables" if "exp table" in lists and "log table" in lists else "native"
+        return ProjectData(
+            layer_sizes=sizes, hidden_activation=str(variables["hidden activation"]),
+            weights=np.array(lists["weights"], dtype=np.float64),
+            learning_rate=float(variables["LEARNING_RATE"]), math=math,
+            exp_table=np.array(lists["exp table"], dtype=np.float64) if math == "tables" else None,
+            log_table=np.array(lists["log table"], dtype=np.float64) if math == "tables" else None,
+            train_images=np.array(lists["train images"], dtype=np.float64).reshape(-1, n_inputs),
+            train_labels=np.array(lists["train labels"], dtype=np.int64),
+            test_images=np.array(lists["test images"], dtype=np.float64).reshape(-1, n_inputs),
+            test_labels=np.array(lists["test labels"], dtype=np.int64),
+        )
+    except (ValueError, TypeError, IndexError) as exc:
+        raise Sb3genError(f"{label}: the network lists are malformed ({exc})") from None
+
+
+def reference(data: ProjectData):
+    from sb3gen.reference import ReferenceNetwork
+
+    return ReferenceNetwork(data.layer_sizes, data.hidden_activation, data.weights, data.learning_rate,
+                            math=data.math)
+
+
+# --- running ---------------------------------------------------------------------------------------------
+
+@dataclass
+class VmRun:
+    predicts: list[dict[str, Any]]  # stage variables and lists after each `predict`
+    after_test: dict[str, Any]
+    after_train: dict[str, Any]
+    seconds: dict[str, float]
+
+
+def run_in_vm(path: Path, data: ProjectData, engine: str, images: int) -> VmRun:
+    from sb3gen.vm import VMError, run_project
+
+    actions: list[dict[str, Any]] = []
+    for image in data.test_images[:images]:
+        actions += [{"set_list": "input", "values": [int(v) for v in image]}, {"broadcast": "predict"},
+                    {"read": True}]
+    actions += [{"broadcast": "test"}, {"read": True}, {"broadcast": "train"}, {"read": True}]
+    try:
+        result = run_project(path, actions, engine=engine, max_steps=TRAIN_STEP_LIMIT)
+    except VMError as exc:
+        raise Sb3genError(f"{path}: the Scratch VM could not run it: {exc}") from None
+
+    def stage(snapshot: dict) -> dict[str, Any]:
+        return {**snapshot["Stage"]["variables"], **snapshot["Stage"]["lists"]}
+
+    snapshots = [stage(s) for s in result.snapshots]
+    seconds = {p.action: p.seconds for p in result.phases if p.action in ("broadcast test", "broadcast train")}
+    return VmRun(snapshots[:images], snapshots[images], snapshots[images + 1], seconds)
+
+
+def numbers(values: Any) -> np.ndarray:
+    return np.array([float(v) for v in values], dtype=np.float64)
+
+
+# --- the five checks -------------------------------------------------------------------------------------
+
+def structure_check(project_json: dict, data: ProjectData) -> Check:
+    from sb3gen.reference import tables
+    from sb3gen.scratch import check_project
+
+    check = Check(1, "scratch-parser and structural check", True)
+    try:
+        check_project(project_json)
+        check.lines.append("structure: every id, link, opcode, variable, list and custom block call resolves")
+    except Sb3genError as exc:
+        check.passed = False
+        check.lines.append(f"structure: {exc}")
+    if data.math == "tables":
+        same = np.array_equal(data.exp_table, tables.exp_table()) and \
+            np.array_equal(data.log_table, tables.log_table())
+        check.passed &= same
+        check.lines.append(f"exp/log tables {'equal' if same else 'DIFFER from'} the reference's")
+    return check
+
+
+def test_check(data: ProjectData, run: VmRun) -> Check:
+    predictions, accuracy = reference(data).test(data.test_images, data.test_labels)
+    vm_predictions = numbers(run.after_test["predictions"]).astype(np.int64)
+    vm_accuracy = float(run.after_test["accuracy"])
+    same = vm_predictions.shape == predictions.shape and bool(np.all(vm_predictions == predictions))
+    differ = int(np.sum(vm_predictions != predictions)) if vm_predictions.shape == predictions.shape else -1
+    check = Check(2, "`test`: predictions and accuracy equal the reference's", same and vm_accuracy == accuracy)
+    check.lines.append(f"predictions: {len(predictions)} test images, "
+                       f"{'all equal' if same else f'{differ} differ (or wrong count)'}")
+    check.lines.append(f"accuracy: Scratch {vm_accuracy:g}%, reference {accuracy:g}% "
+                       f"({run.seconds.get('broadcast test', 0):.2f} s)")
+    return check
+
+
+def activation_check(data: ProjectData, run: VmRun, images: int) -> Check:
+    ref = reference(data)
+    sizes = data.layer_sizes
+    bounds = np.cumsum([0, *sizes])
+    worst = np.zeros(len(sizes))
+    predictions_equal = True
+    for index in range(images):
+        expected = ref.forward(data.test_images[index])
+        got = numbers(run.predicts[index]["activations"])
+        if got.shape != (bounds[-1],):
+            return Check(3, "`predict`: activations per layer", False,
+                         [f"image {index + 1}: `activations` has {got.size} items, expected {bounds[-1]}"])
+        want = expected.concatenated()
+        for layer in range(len(sizes)):
+            part = slice(bounds[layer], bounds[layer + 1])
+            worst[layer] = max(worst[layer], float(np.max(np.abs(got[part] - want[part]))))
+        predictions_equal &= int(float(run.predicts[index]["prediction"])) == expected.prediction
+        predictions_equal &= np.array_equal(numbers(run.predicts[index]["probabilities"]),
+                                            expected.probabilities)
+    names = ["input"] + [f"layer {n}" for n in range(1, len(sizes) - 1)] + ["output"]
+    check = Check(3, f"`predict` on {images} test images: activations per layer equal the reference's",
+                  bool(np.all(worst <= 1e-12)) and predictions_equal)
+    check.lines.append("max |Scratch - reference|: " + ", ".join(
+        f"{name} ({size}) {diff:.1e}" for name, size, diff in zip(names, sizes, worst, strict=True)))
+    check.lines.append(f"`prediction` and `probabilities`: {'equal' if predictions_equal else 'DIFFER'}")
+    return check
+
+
+def keras_check(data: ProjectData) -> Check:
+    from sb3gen.ml.keras_model import network_to_keras, to_model_input
+    from sb3gen.ml.network import Network
+
+    net = Network(data.layer_sizes, data.hidden_activation, data.weights)
+    model = network_to_keras(net)
+    keras_probabilities = np.asarray(model.predict(to_model_input(data.test_images.astype(np.float32),
+                                                                  data.layer_sizes[0]), verbose=0),
+                                     dtype=np.float64)
+    ref = reference(data)
+    results = [ref.forward(image) for image in data.test_images]
+    ref_probabilities = np.array([r.probabilities for r in results])
+    ref_predictions = np.array([r.prediction for r in results])
+    keras_predictions = keras_probabilities.argmax(axis=1)
+    agreement = float(np.mean(ref_predictions == keras_predictions)) * 100
+    keras_accuracy = float(np.mean(keras_predictions == data.test_labels)) * 100
+    ref_accuracy = float(np.mean(ref_predictions == data.test_labels)) * 100
+    check = Check(4, "reference against the Keras model rebuilt from the project's weights",
+                  ref_accuracy >= keras_accuracy - KERAS_ACCURACY_MARGIN)
+    check.lines.append(f"predicted digits agree on {agreement:.1f}% of {len(ref_predictions)} test images; "
+                       f"largest probability difference {np.max(np.abs(ref_probabilities - keras_probabilities)):.2e}")
+    check.lines.append(f"accuracy: Scratch (reference, {data.math}) {ref_accuracy:.1f}%, Keras {keras_accuracy:.1f}% "
+                       f"(must be at least Keras - {KERAS_ACCURACY_MARGIN:g} point)")
+    return check
+
+
+def train_check(data: ProjectData, run: VmRun) -> Check:
+    ref = reference(data)
+    loss = ref.train_epoch(data.train_images, data.train_labels)
+    vm_weights = numbers(run.after_train["weights"])
+    vm_loss = float(run.after_train["loss"])
+    if vm_weights.shape != ref.weights.shape:
+        return Check(5, "one `train` epoch", False,
+                     [f"`weights` has {vm_weights.size} items after training, expected {ref.weights.size}"])
+    weight_error = float(np.max(np.abs(vm_weights - ref.weights)) / max(np.max(np.abs(ref.weights)), 1e-300))
+    loss_error = abs(vm_loss - loss) / max(abs(loss), 1e-300)
+    identical = int(np.sum(vm_weights != ref.weights))
+    changed = int(np.sum(ref.weights != data.weights))
+    check = Check(5, "one `train` epoch from the project's weights equals the reference's training",
+                  weight_error <= RELATIVE_TOLERANCE and loss_error <= RELATIVE_TOLERANCE
+                  and int(float(run.after_train["epoch"])) >= 1)
+    check.lines.append(f"weights: {changed:,} of {ref.weights.size:,} changed by training; relative difference "
+                       f"{weight_error:.1e} ({'bit-identical' if identical == 0 else f'{identical:,} items differ'})")
+    check.lines.append(f"loss: Scratch {vm_loss!r}, reference {loss!r} (relative difference {loss_error:.1e}); "
+                       f"{len(data.train_labels)} images in {run.seconds.get('broadcast train', 0):.2f} s")
+    return check
