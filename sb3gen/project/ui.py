@@ -1,0 +1,173 @@
+"""The project as a person uses it: drawing pad, buttons, the answer, probability bars, training progress.
+
+`add_ui` adds the UI sprites, the `pad` list, the `predict pad` broadcast (MNIST normalisation of the drawing,
+then the training preprocessing, into `input`, then `predict`), monitors and a backdrop to a Project whose
+stage already holds the automation interface (sb3gen.project.network). Scripts come from templates/ui/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sb3gen.errors import Sb3genError
+from sb3gen.project import ui_costumes, ui_i18n
+from sb3gen.project import ui_layout as L
+from sb3gen.reference import pad as pad_reference
+from sb3gen.scratch import Monitor, Project, Sprite, render_template
+
+PAD_SPRITE = "Pad"
+ANSWER_SPRITE = "Answer"
+BARS_SPRITE = "Bars"
+PROGRESS_SPRITE = "Progress"
+
+# What the UI reads and writes on the stage; the network's project must provide these.
+REQUIRED_LISTS = ("input", "probabilities", "train images", "train labels")
+REQUIRED_VARIABLES = ("busy", "prediction", "accuracy", "loss", "epoch", "progress", "images per second")
+
+DEFAULT_SETTINGS: dict[str, Any] = {"crop": 4, "size": 14, "threshold": 0.5, "invert": False}
+
+# Hues of Scratch's pen colour (0-100).
+BAR_HUE = 60  # blue
+ANSWER_HUE = 8  # orange
+PROGRESS_HUE = 33  # green
+
+PAD_VARIABLES = (
+    "mouse row", "mouse column", "last row", "last column", "line steps", "line step", "cell", "ink",
+    "row", "column", "shown image", "image start", "ink found", "ink top", "ink bottom", "ink left",
+    "ink right", "ink height", "ink width", "longest side", "scale", "centre row", "centre column", "mass",
+    "mass row", "mass column", "box row", "box column", "source row", "source column", "row weight",
+    "column weight", "top left", "top right", "bottom left", "bottom right", "pad value", "shift row",
+    "shift column", "out row", "out column", "row below", "column right", "top", "bottom",
+)
+
+
+@dataclass(frozen=True)
+class Button:
+    sprite: str  # also what tests click
+    action: str  # selects the script in templates/ui/button.sb
+    label: str  # ui_i18n key
+    colour: str
+    column: int
+    row: int
+
+
+BUTTONS = (
+    Button("Predict", "predict", "button predict", "#4c97ff", 0, 0),
+    Button("Clear", "clear", "button clear", "#8f9bb0", 1, 0),
+    Button("Training image", "training image", "button training image", "#40b840", 2, 0),
+    Button("Train", "train", "button train", "#ff8c1a", 0, 1),
+    Button("Test", "test", "button test", "#9966ff", 1, 1),
+    Button("Restore weights", "restore", "button restore", "#0fa888", 2, 1),
+    Button("Random weights", "randomize", "button randomize", "#ff6680", 3, 1),
+)
+
+
+def preprocess_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The training preprocessing (crop, size, threshold, invert) with defaults for what is not given."""
+    merged = {**DEFAULT_SETTINGS, **{k: v for k, v in settings.items() if k in DEFAULT_SETTINGS}}
+    crop, size = int(merged["crop"]), int(merged["size"])
+    if not 0 <= crop < 14 or not 1 <= size <= 28:
+        raise Sb3genError(f"preprocess settings out of range for the pad: crop {crop}, size {size}")
+    image_size = int(settings.get("image_size", size * size))
+    if image_size != size * size:
+        raise Sb3genError(f"image_size {image_size} does not match size {size} x {size}")
+    return {"crop": crop, "size": size, "threshold": float(merged["threshold"]), "invert": bool(merged["invert"]),
+            "image_size": image_size}
+
+
+def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
+    """Add the drawing pad, buttons and displays to a project that has the network's stage interface."""
+    t = ui_i18n.texts(lang)
+    prep = preprocess_settings(settings)
+    _check_interface(project, prep["image_size"])
+    stage = project.stage
+    stage.lists["pad"] = [0] * (pad_reference.SIDE * pad_reference.SIDE)
+    stage.variables.update({"message": "", "training progress": ""})
+    stage.costumes[:] = [ui_costumes.backdrop(t)]
+    stage.current_costume = 0
+    stage.add_scripts(render_template("ui/stage.sb", t=t), "ui/stage.sb")
+    project.sprites.extend([
+        _pad_sprite(t, prep),
+        _answer_sprite(t),
+        _bars_sprite(t),
+        _progress_sprite(t),
+        *(_button_sprite(button, t) for button in BUTTONS),
+    ])
+    project.monitors.extend(_monitors())
+
+
+def _check_interface(project: Project, image_size: int) -> None:
+    stage = project.stage
+    missing = [f"list {n!r}" for n in REQUIRED_LISTS if n not in stage.lists]
+    missing += [f"variable {n!r}" for n in REQUIRED_VARIABLES if n not in stage.variables]
+    if missing:
+        raise Sb3genError(f"the UI needs the network's stage interface; missing {', '.join(missing)}")
+    if len(stage.lists["input"]) != image_size:
+        raise Sb3genError(f"list 'input' holds {len(stage.lists['input'])} values, the UI expects {image_size}")
+    taken = {sprite.name for sprite in project.sprites}
+    ours = {PAD_SPRITE, ANSWER_SPRITE, BARS_SPRITE, PROGRESS_SPRITE, *(b.sprite for b in BUTTONS)}
+    if taken & ours:
+        raise Sb3genError(f"sprite names already used: {', '.join(sorted(taken & ours))}")
+
+
+def _pad_sprite(t: dict[str, str], prep: dict[str, Any]) -> Sprite:
+    sprite = Sprite(name=PAD_SPRITE, x=0, y=0, visible=False)
+    sprite.costumes.append(ui_costumes.pad_cell())
+    sprite.variables.update({name: 0 for name in PAD_VARIABLES})
+    sprite.lists.update({"box": [], "frame": []})
+    side, box = pad_reference.SIDE, pad_reference.BOX
+    context = {
+        "t": t, "pad": L.PAD, "side": side, "box": box, "centre": repr(pad_reference.CENTRE),
+        "brush": [(dr, dc, repr(amount)) for dr, dc, amount in pad_reference.BRUSH],
+        "crop": prep["crop"], "size": prep["size"], "crop_size": side - 2 * prep["crop"],
+        "threshold": repr(prep["threshold"]), "ink": 0 if prep["invert"] else 1,
+        "background": 1 if prep["invert"] else 0, "invert": prep["invert"], "image_size": prep["image_size"],
+    }
+    for name in ("ui/pad.sb", "ui/normalise.sb"):
+        sprite.add_scripts(render_template(name, **context), name)
+    return sprite
+
+
+def _answer_sprite(t: dict[str, str]) -> Sprite:
+    sprite = Sprite(name=ANSWER_SPRITE, x=L.ANSWER_X, y=L.ANSWER_Y)
+    sprite.costumes.append(ui_costumes.digit("?"))
+    sprite.costumes.extend(ui_costumes.digit(str(d)) for d in range(10))
+    sprite.add_scripts(render_template("ui/answer.sb", t=t), "ui/answer.sb")
+    return sprite
+
+
+def _bars_sprite(t: dict[str, str]) -> Sprite:
+    sprite = Sprite(name=BARS_SPRITE, x=L.BARS_LEFT, y=L.BARS_TOP_Y, visible=False)
+    sprite.costumes.append(ui_costumes.pen_dot())
+    sprite.variables["bar digit"] = 0
+    context = {"t": t, "left": L.BARS_LEFT, "top_y": L.BARS_TOP_Y, "step": L.BARS_STEP,
+               "length": L.BARS_LENGTH, "pen_size": L.BARS_PEN_SIZE, "bar_hue": BAR_HUE, "answer_hue": ANSWER_HUE}
+    sprite.add_scripts(render_template("ui/bars.sb", **context), "ui/bars.sb")
+    return sprite
+
+
+def _progress_sprite(t: dict[str, str]) -> Sprite:
+    sprite = Sprite(name=PROGRESS_SPRITE, x=L.PROGRESS_LEFT, y=L.PROGRESS_Y, visible=False)
+    sprite.costumes.append(ui_costumes.pen_dot())
+    sprite.variables["progress label"] = ""
+    context = {"t": t, "left": L.PROGRESS_LEFT, "y": L.PROGRESS_Y, "length": L.PROGRESS_LENGTH,
+               "pen_size": L.PROGRESS_PEN_SIZE, "hue": PROGRESS_HUE}
+    sprite.add_scripts(render_template("ui/progress.sb", **context), "ui/progress.sb")
+    return sprite
+
+
+def _button_sprite(button: Button, t: dict[str, str]) -> Sprite:
+    sprite = Sprite(name=button.sprite, x=L.BUTTON_COLUMNS_X[button.column], y=L.BUTTON_ROWS_Y[button.row])
+    sprite.costumes.append(ui_costumes.button(t[button.label], button.colour))
+    sprite.add_scripts(render_template("ui/button.sb", t=t, action=button.action), "ui/button.sb")
+    return sprite
+
+
+def _monitors() -> list[Monitor]:
+    x, y = L.monitor_position(*L.MONITORS_TOP_LEFT)
+    shown = [Monitor("Stage", name, x=x, y=y + i * L.MONITORS_STEP)
+             for i, name in enumerate(("accuracy", "loss", "epoch"))]
+    readout_x, readout_y = L.monitor_position(*L.PROGRESS_READOUT)
+    readout = Monitor("Stage", "training progress", mode="large", x=readout_x, y=readout_y, visible=False)
+    return [*shown, readout]

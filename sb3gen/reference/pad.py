@@ -1,0 +1,239 @@
+"""The drawing pad's blocks in Python: brush strokes, MNIST-style normalisation and the training preprocessing.
+
+Every function mirrors a custom block of templates/ui/pad.sb or templates/ui/normalise.sb operation by
+operation, in the same order, on Python floats (float64, like Scratch), so the results are bit-for-bit those
+of the VM. Cells are 0-based (row, column) here and in the blocks' variables; list items are 1-based in the
+blocks only.
+
+Normalisation (MNIST's own recipe, done in blocks):
+1. ink box: the rows/columns of cells with a value > 0;
+2. scale: the box is resampled (aspect kept) into a 20x20 box by bilinear interpolation; box cell (i, j)
+   samples the pad at centre + (i + 0.5 - 10) * scale - 0.5 (half-pixel centres, scale = longest side / 20,
+   cells outside the pad read 0); the box's centre of mass is summed on the way;
+3. centre: the box is placed in the 28x28 frame shifted by round(13.5 - centre of mass) rows/columns
+   (Scratch's round: halves go up), so the mass sits in the frame's middle; what falls outside is cut.
+Then the training images' own steps: crop the border, bilinear resize with TensorFlow's half-pixel rule
+(lower = max(floor, 0), upper = min(ceil, n - 1), weight = src - floor), threshold `>`, optional invert.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+SIDE = 28  # MNIST's frame
+BOX = 20  # MNIST's digit box
+CENTRE = 13.5  # middle of the frame in cell-index coordinates
+
+# The soft brush: (row offset, column offset, ink added); sums are capped at 1.
+BRUSH: tuple[tuple[int, int, float], ...] = (
+    (0, 0, 1.0),
+    (-1, 0, 0.5), (1, 0, 0.5), (0, -1, 0.5), (0, 1, 0.5),
+    (-1, -1, 0.25), (-1, 1, 0.25), (1, -1, 0.25), (1, 1, 0.25),
+)
+
+
+def scratch_round(x: float) -> int:
+    """Scratch's `round` (JavaScript Math.round): halves go towards +infinity."""
+    return math.floor(x + 0.5)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The pad on the stage: top-left corner and cell size in Scratch pixels (see ui_layout.PadGeometry)."""
+
+    left: int
+    top: int
+    cell: int
+
+
+def cell_under_mouse(mouse_x: int, mouse_y: int, geometry: Geometry) -> tuple[int, int]:
+    """`find the cell under the mouse`: may lie outside the pad."""
+    row = math.floor((geometry.top - mouse_y) / geometry.cell)
+    column = math.floor((mouse_x + -geometry.left) / geometry.cell)
+    return row, column
+
+
+def add_ink(pad: list[float], amount: float, row: int, column: int) -> None:
+    if -1 < row < SIDE and -1 < column < SIDE:
+        cell = row * SIDE + column
+        ink = pad[cell] + amount
+        if ink > 1:
+            ink = 1.0
+        pad[cell] = ink
+
+
+def paint_brush(pad: list[float], row: int, column: int) -> None:
+    for d_row, d_column, amount in BRUSH:
+        add_ink(pad, amount, row + d_row, column + d_column)
+
+
+def paint_line(pad: list[float], last: tuple[int, int], to: tuple[int, int]) -> None:
+    """`paint line to row () column ()`: a brush on every cell between the last cell and this one."""
+    last_row, last_column = last
+    row, column = to
+    steps = abs(row - last_row)
+    if abs(column - last_column) > steps:
+        steps = abs(column - last_column)
+    for step in range(1, steps + 1):
+        paint_brush(
+            pad,
+            scratch_round(last_row + ((row - last_row) * step) / steps),
+            scratch_round(last_column + ((column - last_column) * step) / steps),
+        )
+
+
+def paint_stroke(pad: list[float], mouse_positions: Sequence[tuple[int, int]], geometry: Geometry) -> None:
+    """One press-drag-release: the mouse positions the drawing loop saw, the press first."""
+    last = cell_under_mouse(*mouse_positions[0], geometry)
+    if not (0 <= last[0] < SIDE and 0 <= last[1] < SIDE):
+        return  # a press outside the pad draws nothing
+    paint_brush(pad, *last)
+    for position in mouse_positions[1:]:
+        here = cell_under_mouse(*position, geometry)
+        if here != last:
+            paint_line(pad, last, here)
+            last = here
+
+
+def empty_pad() -> list[float]:
+    return [0.0] * (SIDE * SIDE)
+
+
+def find_ink_box(pad: Sequence[float]) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the cells > 0, or None for an empty pad."""
+    found = False
+    top = bottom = left = right = 0
+    index = 0
+    for row in range(SIDE):
+        for column in range(SIDE):
+            if pad[index] > 0:
+                if not found:
+                    found = True
+                    top, left, right = row, column, column
+                bottom = row
+                if column < left:
+                    left = column
+                if column > right:
+                    right = column
+            index += 1
+    return (top, bottom, left, right) if found else None
+
+
+def read_pad(pad: Sequence[float], row: int, column: int) -> float:
+    if row < 0 or row > SIDE - 1 or column < 0 or column > SIDE - 1:
+        return 0.0
+    return float(pad[row * SIDE + column])
+
+
+def scale_into_box(pad: Sequence[float], ink_box: tuple[int, int, int, int]) -> tuple[list[float], float, float, float]:
+    """The 20x20 box (row-major) and its mass, mass-weighted row sum and column sum."""
+    top, bottom, left, right = ink_box
+    ink_height = (bottom - top) + 1
+    ink_width = (right - left) + 1
+    longest = ink_width if ink_width > ink_height else ink_height
+    scale = longest / BOX
+    centre_row = top + ink_height / 2
+    centre_column = left + ink_width / 2
+    box: list[float] = []
+    mass = mass_row = mass_column = 0.0
+    for box_row in range(BOX):
+        source_row = (centre_row + ((box_row + 0.5) - 10) * scale) - 0.5
+        row = math.floor(source_row)
+        row_weight = source_row - row
+        for box_column in range(BOX):
+            source_column = (centre_column + ((box_column + 0.5) - 10) * scale) - 0.5
+            column = math.floor(source_column)
+            column_weight = source_column - column
+            top_left = read_pad(pad, row, column)
+            top_right = read_pad(pad, row, column + 1)
+            bottom_left = read_pad(pad, row + 1, column)
+            bottom_right = read_pad(pad, row + 1, column + 1)
+            ink = ((1 - row_weight) * (((1 - column_weight) * top_left) + (column_weight * top_right))) + (
+                row_weight * (((1 - column_weight) * bottom_left) + (column_weight * bottom_right))
+            )
+            box.append(ink)
+            mass = mass + ink
+            mass_row = mass_row + box_row * ink
+            mass_column = mass_column + box_column * ink
+    return box, mass, mass_row, mass_column
+
+
+def centre_by_mass(box: Sequence[float], mass: float, mass_row: float, mass_column: float) -> list[float]:
+    """The 28x28 frame with the box shifted so that its centre of mass is in the middle."""
+    if mass > 0:
+        shift_row = scratch_round(CENTRE - mass_row / mass)
+        shift_column = scratch_round(CENTRE - mass_column / mass)
+    else:
+        shift_row = shift_column = (SIDE - BOX) // 2
+    frame: list[float] = []
+    for row in range(SIDE):
+        for column in range(SIDE):
+            box_row = row - shift_row
+            box_column = column - shift_column
+            if box_row < 0 or box_row > BOX - 1 or box_column < 0 or box_column > BOX - 1:
+                frame.append(0.0)
+            else:
+                frame.append(box[box_row * BOX + box_column])
+    return frame
+
+
+def normalise(pad: Sequence[float]) -> list[float]:
+    """`normalise the drawing`: pad (784) -> MNIST-style frame (784)."""
+    ink_box = find_ink_box(pad)
+    if ink_box is None:
+        return [0.0] * (SIDE * SIDE)
+    return centre_by_mass(*scale_into_box(pad, ink_box))
+
+
+def _source(index: int, in_size: int, out_size: int) -> tuple[int, int, float]:
+    source = ((index + 0.5) * (in_size / out_size)) - 0.5
+    lower = math.floor(source)
+    weight = source - lower
+    upper = math.ceil(source)
+    if upper > in_size - 1:
+        upper = in_size - 1
+    if lower < 0:
+        lower = 0
+    return lower, upper, weight
+
+
+def preprocess_frame(frame: Sequence[float], crop: int, size: int, threshold: float, invert: bool) -> list[int]:
+    """`preprocess the frame into input`: crop, bilinear resize (TF's rule), threshold, optional invert."""
+    in_size = SIDE - 2 * crop
+    ink, background = (0, 1) if invert else (1, 0)
+    result: list[int] = []
+
+    def item(row: int, column: int) -> float:
+        return float(frame[(row + crop) * SIDE + (column + crop)])
+
+    for out_row in range(size):
+        row, row_below, row_weight = _source(out_row, in_size, size)
+        for out_column in range(size):
+            column, column_right, column_weight = _source(out_column, in_size, size)
+            top_left, top_right = item(row, column), item(row, column_right)
+            bottom_left, bottom_right = item(row_below, column), item(row_below, column_right)
+            top = top_left + (top_right - top_left) * column_weight
+            bottom = bottom_left + (bottom_right - bottom_left) * column_weight
+            value = top + (bottom - top) * row_weight
+            result.append(ink if value > threshold else background)
+    return result
+
+
+def pad_to_input(pad: Sequence[float], settings: dict, *, normalised: bool = True) -> list[int]:
+    """What `predict pad` puts into `input` (normalised=False: the training preprocessing alone)."""
+    frame = normalise(pad) if normalised else [float(v) for v in pad]
+    return preprocess_frame(frame, int(settings["crop"]), int(settings["size"]), float(settings["threshold"]),
+                            bool(settings["invert"]))
+
+
+def training_image_on_pad(image: Iterable[float], size: int, invert: bool) -> list[float]:
+    """`show training image`: a size x size training image spread over the 28x28 pad (ink = 1)."""
+    pixels = [float(v) for v in image]
+    pad: list[float] = []
+    for row in range(SIDE):
+        for column in range(SIDE):
+            value = pixels[math.floor((row * size) / SIDE) * size + math.floor((column * size) / SIDE)]
+            pad.append(1 - value if invert else value)
+    return pad
