@@ -88,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
         keras_accuracy = float(net.metrics.get("test_accuracy", float("nan")))
         print(f"Keras test accuracy: {keras_accuracy:.1%} on {len(test_idx)} held-out images")
     else:
-        keras_accuracy = float(np.mean(net.forward(inputs[test_idx]).argmax(axis=1) == dataset.labels[test_idx]))
+        predicted = net.forward(inputs[test_idx]).argmax(axis=1)
+        keras_accuracy = float(np.mean(predicted == dataset.labels[test_idx]))
         print(f"network {net.describe()}: test accuracy {keras_accuracy:.1%} on {len(test_idx)} held-out "
               "images (float64)")
     net.metrics.update({"data_source": dataset.source, "data_images": len(dataset)})

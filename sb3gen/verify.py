@@ -161,7 +161,8 @@ def run_in_vm(path: Path, data: ProjectData, engine: str, images: int) -> VmRun:
         return {**snapshot["Stage"]["variables"], **snapshot["Stage"]["lists"]}
 
     snapshots = [stage(s) for s in result.snapshots]
-    seconds = {p.action: p.seconds for p in result.phases if p.action in ("broadcast test", "broadcast train")}
+    seconds = {p.action: p.seconds for p in result.phases if p.action in ("broadcast test",
+                                                                          "broadcast train")}
     return VmRun(snapshots[:images], snapshots[images], snapshots[images + 1], seconds)
 
 
@@ -196,7 +197,8 @@ def test_check(data: ProjectData, run: VmRun) -> Check:
     vm_accuracy = float(run.after_test["accuracy"])
     same = vm_predictions.shape == predictions.shape and bool(np.all(vm_predictions == predictions))
     differ = int(np.sum(vm_predictions != predictions)) if vm_predictions.shape == predictions.shape else -1
-    check = Check(2, "`test`: predictions and accuracy equal the reference's", same and vm_accuracy == accuracy)
+    check = Check(2, "`test`: predictions and accuracy equal the reference's",
+                  same and vm_accuracy == accuracy)
     check.lines.append(f"predictions: {len(predictions)} test images, "
                        f"{'all equal' if same else f'{differ} differ (or wrong count)'}")
     check.lines.append(f"accuracy: Scratch {vm_accuracy:g}%, reference {accuracy:g}% "
@@ -251,10 +253,12 @@ def keras_check(data: ProjectData) -> Check:
     ref_accuracy = float(np.mean(ref_predictions == data.test_labels)) * 100
     check = Check(4, "reference against the Keras model rebuilt from the project's weights",
                   ref_accuracy >= keras_accuracy - KERAS_ACCURACY_MARGIN)
+    largest = float(np.max(np.abs(ref_probabilities - keras_probabilities)))
     check.lines.append(f"predicted digits agree on {agreement:.1f}% of {len(ref_predictions)} test images; "
-                       f"largest probability difference {np.max(np.abs(ref_probabilities - keras_probabilities)):.2e}")
-    check.lines.append(f"accuracy: Scratch (reference, {data.math}) {ref_accuracy:.1f}%, Keras {keras_accuracy:.1f}% "
-                       f"(must be at least Keras - {KERAS_ACCURACY_MARGIN:g} point)")
+                       f"largest probability difference {largest:.2e}")
+    check.lines.append(f"accuracy: Scratch (reference, {data.math}) {ref_accuracy:.1f}%, "
+                       f"Keras {keras_accuracy:.1f}% (must be at least Keras - "
+                       f"{KERAS_ACCURACY_MARGIN:g} point)")
     return check
 
 
@@ -273,8 +277,10 @@ def train_check(data: ProjectData, run: VmRun) -> Check:
     check = Check(5, "one `train` epoch from the project's weights equals the reference's training",
                   weight_error <= RELATIVE_TOLERANCE and loss_error <= RELATIVE_TOLERANCE
                   and int(float(run.after_train["epoch"])) >= 1)
-    check.lines.append(f"weights: {changed:,} of {ref.weights.size:,} changed by training; relative difference "
-                       f"{weight_error:.1e} ({'bit-identical' if identical == 0 else f'{identical:,} items differ'})")
-    check.lines.append(f"loss: Scratch {vm_loss!r}, reference {loss!r} (relative difference {loss_error:.1e}); "
-                       f"{len(data.train_labels)} images in {run.seconds.get('broadcast train', 0):.2f} s")
+    exact = "bit-identical" if identical == 0 else f"{identical:,} items differ"
+    check.lines.append(f"weights: {changed:,} of {ref.weights.size:,} changed by training; "
+                       f"relative difference {weight_error:.1e} ({exact})")
+    check.lines.append(f"loss: Scratch {vm_loss!r}, reference {loss!r} (relative difference "
+                       f"{loss_error:.1e}); {len(data.train_labels)} images in "
+                       f"{run.seconds.get('broadcast train', 0):.2f} s")
     return check
