@@ -5,6 +5,7 @@ Every failure names the origin (template), the line and the text: no guessing, n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sb3gen.scratch import opcodes as op
@@ -21,6 +22,8 @@ from sb3gen.scratch.tokens import (
     split_annotations,
     split_line,
 )
+
+COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")  # what scratch-parser accepts
 
 
 class ReadError(ValueError):
@@ -180,8 +183,9 @@ class BlockReader:
         kind = slot.kind
         if kind in op.PRIMITIVE_KINDS:
             value = self._value(got)
-            if value is not None:
-                block.inputs[name] = value
+            if kind is Kind.COLOUR and isinstance(value, Literal) and not COLOUR_RE.match(value.text):
+                raise ReadError(f"a colour is written [#rrggbb], not {_show_group(got)}")
+            block.inputs[name] = value
         elif kind is Kind.BOOLEAN:
             if got.children:
                 block.inputs[name] = self.boolean(got)
@@ -236,8 +240,8 @@ class BlockReader:
         """A number/text slot: a literal, a reporter or a boolean."""
         if got.bracket == "[":
             return Literal(got.raw)
-        if got.bracket == "<":
-            return self.boolean(got) if got.children else None
+        if got.bracket == "<":  # an empty <> leaves the slot's own (empty) value
+            return self.boolean(got) if got.children else Literal("")
         text = got.raw.strip()
         if is_number_text(text):
             return Literal(text)

@@ -202,7 +202,8 @@ class TargetWriter:
         if kind is Kind.BOOLEAN:
             return [INPUT_BLOCK_NO_SHADOW, self._reporter(value, parent)]
         if kind in PRIMITIVE_CODES:
-            return self._over_shadow([PRIMITIVE_CODES[kind], ""], value, parent, PRIMITIVE_CODES[kind])
+            empty = "#000000" if kind is Kind.COLOUR else ""  # scratch-parser wants a colour here
+            return self._over_shadow([PRIMITIVE_CODES[kind], empty], value, parent, PRIMITIVE_CODES[kind])
         if kind is Kind.BROADCAST_MENU:
             if isinstance(value, MenuValue):
                 return [
