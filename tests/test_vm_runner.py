@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from dataclasses import replace
 from io import BytesIO
 from typing import Any
 
 import pytest
 
-from sb3gen.vm import Case, RunResult, VMError, run_many, run_project
+from sb3gen.vm import Case, RunResult, VMError, node_process, run_many, run_project
 
 
 class Blocks:
@@ -139,6 +140,31 @@ def mouse_project(build_sb3, target) -> bytes:
     return build_sb3([target(blocks=b.blocks, variables=variables)])
 
 
+def warp_forever_project(build_sb3, target) -> bytes:
+    """Flag: call "spin", a run-without-screen-refresh block holding a forever loop."""
+    b = Blocks()
+    prototype = b.add("procedures_prototype")
+    mutation = {
+        "tagName": "mutation",
+        "children": [],
+        "proccode": "spin",
+        "argumentids": "[]",
+        "warp": "true",
+    }
+    b.blocks[prototype].update(
+        shadow=True, mutation={**mutation, "argumentnames": "[]", "argumentdefaults": "[]"}
+    )
+    body = b.stack(b.change_var(N, num(1)))
+    b.stack(
+        b.add("procedures_definition", {"custom_block": [1, prototype]}),
+        b.add("control_forever", {"SUBSTACK": [2, body]}),
+    )
+    call = b.add("procedures_call")
+    b.blocks[call]["mutation"] = mutation
+    b.stack(b.add("event_whenflagclicked"), call)
+    return build_sb3([target(blocks=b.blocks, variables={N[1]: [N[0], 0]})])
+
+
 def click_project(build_sb3, target) -> bytes:
     """Stage clicked: n += 10. Sprite "Button" clicked: clicks += 1."""
     stage_blocks = Blocks()
@@ -150,6 +176,13 @@ def click_project(build_sb3, target) -> bytes:
     variables = {vid: [name, 0] for name, vid in (CLICKS, N)}
     stage = target(blocks=stage_blocks.blocks, variables=variables)
     return build_sb3([stage, target("Button", blocks=sprite_blocks.blocks, layer=1)])
+
+
+def key_project(build_sb3, target) -> bytes:
+    """When space key pressed: n += 1."""
+    b = Blocks()
+    b.stack(b.add("event_whenkeypressed", fields={"KEY_OPTION": ["space", None]}), b.change_var(N, num(1)))
+    return build_sb3([target(blocks=b.blocks, variables={N[1]: [N[0], 0]})])
 
 
 def mouse_actions(x: float, y: float) -> list[dict]:
@@ -206,6 +239,16 @@ def runs(build_sb3, target, tmp_path_factory) -> dict[tuple[str, str], RunResult
         "mouse corner": Case(mouse, mouse_actions(-240, 180)),
         "click": Case(
             click_project(build_sb3, target), [{"click": "Button"}, {"click": "Button"}, {"click": "Stage"}]
+        ),
+        "key": Case(
+            key_project(build_sb3, target),
+            [
+                {"key": "space", "idle": True},
+                {"key": "a"},
+                {"key": "space", "down": False},
+                {"key": "space"},
+                {"idle": True},
+            ],
         ),
         "no costumes": Case(build_sb3([without_costumes]), [{"green_flag": True}]),
         "broken json": Case(build_sb3([target()], project_json=b'{"targets": ['), []),
@@ -311,6 +354,22 @@ def test_forever_loop_hits_the_step_cap(runs, engine):
     assert "still running after 20 steps (action #0 green_flag): a forever loop?" in message
 
 
+def test_scratch_vm_stops_a_warp_forever_loop_at_the_timeout(build_sb3, target):
+    with pytest.raises(VMError, match=r"still running after 1 s \(timeout_s, action #0 green_flag"):
+        run_project(warp_forever_project(build_sb3, target), [{"green_flag": True}], timeout_s=1)
+
+
+def test_a_step_that_never_returns_is_killed(build_sb3, target, monkeypatch):
+    """TurboWarp's compiled warp loops never yield, so only the Python watchdog can stop them."""
+    monkeypatch.setattr(node_process, "CASE_GRACE_S", 1.0)
+    cases = [
+        Case(build_sb3([target()]), []),
+        Case(warp_forever_project(build_sb3, target), [{"green_flag": True}]),
+    ]
+    with pytest.raises(VMError, match=r"^case 1: the Scratch runtime did not return within 2 s"):
+        run_many([replace(case, timeout_s=1) for case in cases], engine="turbowarp")
+
+
 @BOTH_ENGINES
 def test_steps_advance_a_running_script_deterministically(runs, engine):
     first, second = result_of(runs, engine, "steps"), result_of(runs, engine, "steps again")
@@ -334,6 +393,13 @@ def test_click_runs_the_sprites_click_script(runs, engine):
     result = result_of(runs, engine, "click")
     assert numbers(result.stage_variables.values()) == [2, 10]  # clicks, n
     assert result.targets["Button"] == {"variables": {}, "lists": {}}
+
+
+@BOTH_ENGINES
+def test_key_presses_start_key_hats(runs, engine):
+    result = result_of(runs, engine, "key")
+    assert numbers([result.stage_variables["n"]]) == [2]
+    assert [phase.action for phase in result.phases][:3] == ["key space down", "key a down", "key space up"]
 
 
 def test_fixture_builds_a_zip_with_the_costume(build_sb3, target):

@@ -140,16 +140,16 @@ function countEvaluations (vm, counter, profile) {
     for (const [opcode, primitive] of Object.entries(runtime._primitives)) {
         if (typeof primitive !== 'function') continue;
         runtime._primitives[opcode] = profile ?
-            function (args, blockUtil) {
+            (args, blockUtil) => {
                 counter.total++;
                 counter.byOpcode[opcode] = (counter.byOpcode[opcode] || 0) + 1;
                 const procedure = innermostProcedure(procedures, blockUtil);
                 counter.byProcedure[procedure] = (counter.byProcedure[procedure] || 0) + 1;
-                return primitive.call(this, args, blockUtil);
+                return primitive(args, blockUtil);
             } :
-            function (args, blockUtil) {
+            (args, blockUtil) => {
                 counter.total++;
-                return primitive.call(this, args, blockUtil);
+                return primitive(args, blockUtil);
             };
     }
 }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from sb3gen.errors import Sb3genError
-from sb3gen.vm.node_tools import RUNNER, ensure_node_tools, node_executable
+from sb3gen.vm.node_process import RunnerFailed, run_runner
+from sb3gen.vm.node_tools import ensure_node_tools
 
 ENGINES = ("scratch-vm", "turbowarp")
 DEFAULT_MAX_STEPS = 1000
 DEFAULT_TIMEOUT_S = 300.0
-STARTUP_ALLOWANCE_S = 60.0
 
 Sb3 = bytes | str | os.PathLike
 
@@ -101,7 +100,11 @@ def run_many(
     node_folder = ensure_node_tools()
     with tempfile.TemporaryDirectory(prefix="sb3gen-run-") as tmp:
         specs = [_spec(case, index, Path(tmp)) for index, case in enumerate(cases)]
-        lines = _run_node(node_folder, {"engine": engine, "cases": specs}, cases)
+        payload = {"engine": engine, "cases": specs}
+        try:
+            lines = run_runner(node_folder, payload, [case.timeout_s for case in cases])
+        except RunnerFailed as failure:
+            raise VMError(f"case {failure.case}: {failure}") from None
     results: list[RunResult | VMError] = []
     for index, line in enumerate(lines):
         outcome = _parse(line, engine)
@@ -126,40 +129,6 @@ def _spec(case: Case, index: int, tmp: Path) -> dict[str, Any]:
         "timeout_s": case.timeout_s,
         "profile": case.profile,
     }
-
-
-def _run_node(node_folder: Path, payload: dict[str, Any], cases: Sequence[Case]) -> list[str]:
-    env = {**os.environ, "SB3GEN_NODE_DIR": str(node_folder)}
-    # runner.js enforces each case's timeout between steps; this catches a step that never returns
-    # (e.g. a warp-mode forever loop in TurboWarp, whose compiled loops do not yield).
-    limit = STARTUP_ALLOWANCE_S + sum(case.timeout_s + 5 for case in cases)
-    try:
-        done = subprocess.run(
-            [node_executable(), str(RUNNER)],
-            input=json.dumps(payload),
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=limit,
-        )
-    except subprocess.TimeoutExpired as expired:
-        finished = _decode(expired.stdout).splitlines()
-        raise VMError(
-            f"case {len(finished)}: the Scratch runtime did not return within {limit:.0f} s "
-            "(a step that never ends, e.g. a forever loop in a run-without-screen-refresh block?)"
-        ) from None
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != len(cases):
-        tail = " | ".join(done.stderr.strip().splitlines()[-5:])
-        progress = f"after {len(lines)} of {len(cases)} cases"
-        raise VMError(f"runner.js failed (exit {done.returncode}) {progress}: {tail}")
-    return lines
-
-
-def _decode(output: bytes | str | None) -> str:
-    if output is None:
-        return ""
-    return output.decode("utf-8", "replace") if isinstance(output, bytes) else output
 
 
 def _parse(line: str, engine: str) -> RunResult | VMError:
