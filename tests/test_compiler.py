@@ -286,3 +286,19 @@ def test_project_json_is_compact_and_stable() -> None:
     with zipfile.ZipFile(io.BytesIO(pack_sb3(compiled))) as archive:
         text = archive.read("project.json").decode()
     assert text == json.dumps(compiled.project_json, separators=(",", ":"), ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda pj: find(stage_blocks(pj), "data_addtolist")[1]["inputs"].update(ITEM=[1, [10, "0.5"]]),
+        lambda pj: find(stage_blocks(pj), "procedures_prototype")[1]["mutation"].update(warp="false"),
+        lambda pj: next(iter(pj["targets"][0]["comments"].values())).update(text="other"),
+        lambda pj: find(stage_blocks(pj), "data_changevariableby")[1].update(opcode="data_setvariableto"),
+    ],
+)
+def test_normalized_trees_see_every_difference(mutate) -> None:
+    from sb3gen.scratch.roundtrip import normalized_scripts
+
+    assert normalized_scripts(corrupt(lambda pj: None)) == normalized_scripts(corrupt(lambda pj: None))
+    assert normalized_scripts(corrupt(mutate)) != normalized_scripts(corrupt(lambda pj: None))
