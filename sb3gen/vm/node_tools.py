@@ -75,7 +75,8 @@ def ensure_node_tools() -> Path:
 
 
 def _installed(marker: Path, wanted: str) -> bool:
-    return marker.is_file() and marker.read_text().strip() == wanted
+    has_modules = (marker.parent / "node_modules").is_dir()
+    return has_modules and marker.is_file() and marker.read_text().strip() == wanted
 
 
 def _install(npm: str, target: Path) -> None:
