@@ -23,7 +23,7 @@ COMMENTS: dict[str, dict[str, str]] = {
         "dense_layer_update": "weight -= LEARNING_RATE x error x input; bias -= LEARNING_RATE x error",
         "train_chunk": "train on n images in a row, without redrawing the screen",
         "test_chunk": "classify n test images in a row and count the correct ones",
-        "show_progress": "progress in percent and images per second, for the display",
+        "show_progress": "progress in percent, and images per second in real time (timer moves per frame)",
         "randomize": "fresh weights between -{limit} and {limit} (1/sqrt({n_in}) inputs), biases 0",
     },
     "ja": {
@@ -46,7 +46,7 @@ COMMENTS: dict[str, dict[str, str]] = {
         "dense_layer_update": "重み -= LEARNING_RATE × 誤差 × 入力、バイアス -= LEARNING_RATE × 誤差",
         "train_chunk": "n枚続けて学習（画面を再描画せずに）",
         "test_chunk": "テスト画像をn枚続けて分類し、正解を数える",
-        "show_progress": "進み具合（%）と1秒あたりの画像数を表示用に更新",
+        "show_progress": "進み具合（%）と1秒あたりの画像数を更新（実時間：timerはフレームの間しか進まない）",
         "randomize": "新しい重み（-{limit}〜{limit}、入力{n_in}個の1/sqrt）、バイアスは0",
     },
 }

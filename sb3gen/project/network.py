@@ -35,7 +35,7 @@ BROADCASTS = ("train", "test", "predict", "restore weights", "randomize weights"
 
 _SPRITE_SCALARS = ("table index", "result", "image start", "pixel", "stroke #", "weight #", "max", "sum",
                    "predicted digit", "log sum", "image", "correct", "start time", "images done",
-                   "chunk size")
+                   "chunk size", "seconds")
 
 _ICON = """<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48">
 <g stroke="#855cd6" stroke-width="2">

@@ -1,0 +1,143 @@
+"""The network project in the real scratch-vm: the automation interface, training, math modes, block cost."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sb3gen.ml.dataset import load_mnist
+from sb3gen.ml.preprocess import preprocess
+from sb3gen.project import build_network_project
+from sb3gen.project.network import NETWORK_SPRITE
+from sb3gen.reference import ReferenceNetwork
+from sb3gen.scratch import compile_project, pack_sb3
+from sb3gen.vm import Case, run_many, run_project
+
+FORWARD_MACS = {(196, 32, 10): 196 * 32 + 32 * 10}
+BACKWARD_MACS = {(196, 32, 10): 6912}  # baseline.md: hidden deltas, and the updates of both layers
+
+
+def fan_in_weights(sizes: list[int], seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n_in, n_out in zip(sizes, sizes[1:], strict=False):
+        parts.append(rng.uniform(-1, 1, n_in * n_out) / np.sqrt(n_in))
+        parts.append(np.zeros(n_out))
+    return np.concatenate(parts)
+
+
+def synthetic_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return (rng.random((n, 196)) < 0.25).astype(np.int64), rng.integers(0, 10, n)
+
+
+def sb3_of(sizes, activation, weights, train, test, **options) -> tuple[bytes, dict]:
+    project = build_network_project(sizes, activation, weights, train[0], train[1], test[0], test[1],
+                                    **options)
+    compiled = compile_project(project)
+    return pack_sb3(compiled), compiled.project_json
+
+
+@pytest.fixture(scope="module")
+def mnist_inputs():
+    dataset = load_mnist(None)
+    return preprocess(dataset.images[::50], ), dataset.labels[::50]  # 100 real images, every class
+
+
+def test_training_twice_lowers_the_loss_and_reports_progress():
+    sizes = [196, 16, 10]
+    train, test = synthetic_images(40, 1), synthetic_images(10, 2)
+    sb3, _ = sb3_of(sizes, "sigmoid", fan_in_weights(sizes, 0), train, test, learning_rate=0.1)
+    run = run_project(sb3, [{"broadcast": "train"}, {"read": True}, {"broadcast": "train"}, {"read": True}])
+    first, second = (s["Stage"]["variables"] for s in run.snapshots)
+    assert float(second["loss"]) < float(first["loss"])
+    assert (float(first["epoch"]), float(second["epoch"])) == (1, 2)
+    assert float(second["busy"]) == 0 and float(second["progress"]) == 100
+    assert float(second["images per second"]) > 0
+
+
+def test_restore_and_randomize_weights():
+    sizes = [196, 16, 10]
+    shipped = fan_in_weights(sizes, 0)
+    sb3, _ = sb3_of(sizes, "relu", shipped, synthetic_images(20, 1), synthetic_images(5, 2))
+    run = run_project(sb3, [{"broadcast": "randomize weights"}, {"read": True}, {"broadcast": "train"},
+                            {"broadcast": "restore weights"}, {"read": True}])
+    randomized = np.array(run.snapshots[0]["Stage"]["lists"]["weights"], dtype=float)
+    restored = np.array(run.snapshots[1]["Stage"]["lists"]["weights"], dtype=float)
+    assert np.array_equal(restored, shipped)
+    assert float(run.snapshots[1]["Stage"]["variables"]["epoch"]) == 0
+    w1, b1 = randomized[: 196 * 16], randomized[196 * 16: 196 * 16 + 16]
+    w2, b2 = randomized[3152: 3152 + 160], randomized[3312:]
+    assert np.all(b1 == 0) and np.all(b2 == 0) and b2.size == 10
+    assert np.max(np.abs(w1)) <= 1 / 14 and np.max(np.abs(w2)) <= 1 / 4
+    assert np.std(w1) > 0.03 and not np.array_equal(w1, shipped[: 196 * 16])
+
+
+@pytest.mark.parametrize("math_mode,activation", [("native", "sigmoid"), ("native", "relu")])
+def test_native_math_equals_the_reference_bit_for_bit(math_mode, activation):
+    sizes = [196, 8, 4, 10]
+    weights = fan_in_weights(sizes, 4)
+    train, test = synthetic_images(30, 5), synthetic_images(15, 6)
+    sb3, project_json = sb3_of(sizes, activation, weights, train, test, math=math_mode)
+    stage_lists = {v[0] for v in project_json["targets"][0]["lists"].values()}
+    assert "exp table" not in stage_lists and "log table" not in stage_lists
+    run = run_project(sb3, [{"broadcast": "test"}, {"broadcast": "train"}])
+    reference = ReferenceNetwork(sizes, activation, weights, 0.05, math=math_mode)
+    predictions, accuracy = reference.test(test[0], test[1])
+    loss = reference.train_epoch(train[0], train[1])
+    assert [int(p) for p in run.stage_lists["predictions"]] == predictions.tolist()
+    assert float(run.stage_variables["accuracy"]) == accuracy
+    assert float(run.stage_variables["loss"]) == loss
+    assert np.array_equal(np.array(run.stage_lists["weights"], dtype=float), reference.weights)
+
+
+def test_block_evaluations_per_multiply_add_meet_the_targets(mnist_inputs):
+    """Forward <= 5 and a training step <= 6 evaluations per dense multiply-add (deterministic counts)."""
+    images, labels = mnist_inputs
+    sizes = (196, 32, 10)
+    train, test = (images[:50], labels[:50]), (images[50:], labels[50:])
+    sb3, _ = sb3_of(list(sizes), "sigmoid", fan_in_weights(list(sizes), 1), train, test)
+    run = run_project(sb3, [{"broadcast": "test"}, {"broadcast": "train"}])
+    test_phase, train_phase = run.phases
+    forward = test_phase.evaluations / (len(test[1]) * FORWARD_MACS[sizes])
+    step = train_phase.evaluations / (len(train[1]) * (FORWARD_MACS[sizes] + BACKWARD_MACS[sizes]))
+    assert forward <= 5, forward
+    assert step <= 6, step
+
+
+def test_every_network_block_is_warp_with_a_comment_in_the_chosen_language():
+    sizes = [196, 8, 10]
+    for lang, sample in (("en", "result = e^x"), ("ja", "順伝播")):
+        _, project_json = sb3_of(sizes, "sigmoid", fan_in_weights(sizes, 0), synthetic_images(3, 1),
+                                 synthetic_images(3, 2), lang=lang)
+        network = next(t for t in project_json["targets"] if t["name"] == NETWORK_SPRITE)
+        prototypes = [b for b in network["blocks"].values()
+                      if isinstance(b, dict) and b.get("opcode") == "procedures_prototype"]
+        definitions = {b["inputs"]["custom_block"][1]: b_id for b_id, b in network["blocks"].items()
+                       if isinstance(b, dict) and b.get("opcode") == "procedures_definition"}
+        commented = {c["blockId"] for c in network["comments"].values()}
+        assert len(prototypes) >= 15
+        for prototype in prototypes:
+            assert prototype["mutation"]["warp"] in ("true", True), prototype["mutation"]["proccode"]
+        prototype_ids = [i for i, b in network["blocks"].items() if b in prototypes]
+        assert all(definitions[i] in commented for i in prototype_ids)
+        assert any(sample in c["text"] for c in network["comments"].values())
+
+
+def test_one_run_checks_predict_against_the_reference(mnist_inputs):
+    images, labels = mnist_inputs
+    sizes = [196, 20, 8, 4, 10]
+    weights = fan_in_weights(sizes, 7)
+    sb3, _ = sb3_of(sizes, "sigmoid", weights, (images[:10], labels[:10]), (images[10:20], labels[10:20]))
+    reference = ReferenceNetwork(sizes, "sigmoid", weights, 0.05)
+    actions = []
+    for image in images[20:25]:
+        actions += [{"set_list": "input", "values": image.astype(int).tolist()}, {"broadcast": "predict"},
+                    {"read": True}]
+    (result,) = run_many([Case(sb3, actions)])
+    for image, snapshot in zip(images[20:25], result.snapshots, strict=True):
+        expected = reference.forward(image)
+        stage = snapshot["Stage"]
+        assert int(stage["variables"]["prediction"]) == expected.prediction
+        assert np.array_equal(np.array(stage["lists"]["probabilities"], dtype=float), expected.probabilities)
+        assert np.array_equal(np.array(stage["lists"]["activations"], dtype=float), expected.concatenated())
