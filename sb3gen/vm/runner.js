@@ -22,10 +22,9 @@ for (const name of ['log', 'info', 'warn', 'debug', 'error', 'trace']) {
 const nodeDir = process.env.SB3GEN_NODE_DIR || __dirname;
 const requireTool = createRequire(path.join(nodeDir, 'package.json'));
 
-// A step passes over all threads at most TICKS_PER_STEP times (Scratch's 25 ms frame budget,
-// counted instead of timed so that stepping is deterministic), or until STEP_REAL_MS elapse.
+// A step (one runtime._step) passes over all running threads TICKS_PER_STEP times: Scratch's 25 ms
+// frame budget, counted instead of timed so that stepping is deterministic.
 const TICKS_PER_STEP = 1000;
-const STEP_REAL_MS = 500;
 const STAGE_WIDTH = 480;
 const STAGE_HEIGHT = 360;
 const DOM_KEYS = {
@@ -33,16 +32,27 @@ const DOM_KEYS = {
     'up arrow': 'ArrowUp', 'down arrow': 'ArrowDown', 'enter': 'Enter'
 };
 
+// Replaces the sequencer's timer: "elapsed time" is the number of passes so far in this step, and the
+// case's deadline ends a step early so that runaway scripts still meet timeout_s.
 class TickTimer {
+    constructor (deadline) {
+        this.deadline = deadline;
+        this.ticks = 0;
+    }
+
     start () {
         this.ticks = 0;
-        this.startedAt = Date.now();
     }
 
     timeElapsed () {
-        if (Date.now() - this.startedAt > STEP_REAL_MS) return Infinity;
+        if (Date.now() > this.deadline) return Infinity;
         return this.ticks++;
     }
+}
+
+// The sequencer passes while elapsed < 0.75 * currentStepTime; the half keeps float error out.
+function stepTimeForTicks (ticks) {
+    return (ticks - 0.5) / 0.75;
 }
 
 function scratchParserMessage (err) {
@@ -102,8 +112,6 @@ async function loadVm (engine, buffer) {
         throw new Error(`unknown engine "${engine}": use "scratch-vm" or "turbowarp"`);
     }
     vm.setTurboMode(true);
-    vm.runtime.sequencer.timer = new TickTimer();
-    vm.runtime.currentStepTime = TICKS_PER_STEP / 0.75;
     return vm;
 }
 
@@ -198,6 +206,7 @@ function actionLabel (action) {
     }
     if ('key' in action) return `key ${action.key}${action.down === false ? ' up' : ' down'}`;
     if ('steps' in action) return `steps ${action.steps}`;
+    if ('ticks' in action) return `ticks ${action.ticks}`;
     if ('idle' in action) return 'idle';
     if ('read' in action) return 'read';
     throw new Error(`unknown action ${JSON.stringify(action)}`);
@@ -210,6 +219,8 @@ class CaseRun {
         this.maxSteps = spec.max_steps;
         this.timeoutMs = spec.timeout_s * 1000;
         this.startedAt = Date.now();
+        this.runtime.sequencer.timer = new TickTimer(this.startedAt + this.timeoutMs);
+        this.runtime.currentStepTime = stepTimeForTicks(TICKS_PER_STEP);
         this.steps = 0;
         this.snapshots = [];
         this.label = '';
@@ -282,6 +293,14 @@ class CaseRun {
             this.vm.postIOData('keyboard', {key, isDown: action.down !== false});
         } else if ('steps' in action) {
             this.step(action.steps);
+        } else if ('ticks' in action) {
+            // One step of only n passes: finer than a step, e.g. one chunk of a chunked loop.
+            this.runtime.currentStepTime = stepTimeForTicks(Math.max(1, action.ticks));
+            try {
+                this.step(1);
+            } finally {
+                this.runtime.currentStepTime = stepTimeForTicks(TICKS_PER_STEP);
+            }
         } else if ('read' in action) {
             this.snapshots.push(snapshot(runtime));
         }
