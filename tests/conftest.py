@@ -56,11 +56,13 @@ def make_target(
     return target
 
 
-def sb3_bytes(targets: list[dict[str, Any]], *, project_json: bytes | None = None) -> bytes:
+def sb3_bytes(
+    targets: list[dict[str, Any]], *, monitors: list[dict] | None = None, project_json: bytes | None = None
+) -> bytes:
     """Zip targets (stage first) into .sb3 bytes; project_json replaces the JSON text (for broken files)."""
     project = {
         "targets": targets,
-        "monitors": [],
+        "monitors": monitors or [],
         "extensions": [],
         "meta": {"semver": "3.0.0", "vm": "0.2.0", "agent": "sb3gen tests"},
     }

@@ -119,11 +119,17 @@ def procedure_project(build_sb3, target) -> bytes:
     return build_sb3([target(blocks=b.blocks, variables={N[1]: [N[0], 0]})])
 
 
-def forever_project(build_sb3, target) -> bytes:
+def forever_project(build_sb3, target, *, monitor: bool = False) -> bytes:
+    """Flag: forever n += 1; with monitor, n is shown on the stage (the VM refreshes it every step)."""
     b = Blocks()
     body = b.stack(b.change_var(N, num(1)))
     b.stack(b.add("event_whenflagclicked"), b.add("control_forever", {"SUBSTACK": [2, body]}))
-    return build_sb3([target(blocks=b.blocks, variables={N[1]: [N[0], 0]})])
+    monitors = [
+        {"id": N[1], "mode": "default", "opcode": "data_variable", "params": {"VARIABLE": N[0]},
+         "spriteName": None, "value": 0, "width": 0, "height": 0, "x": 5, "y": 5, "visible": True,
+         "sliderMin": 0, "sliderMax": 100, "isDiscrete": True}
+    ] if monitor else []  # fmt: skip
+    return build_sb3([target(blocks=b.blocks, variables={N[1]: [N[0], 0]})], monitors=monitors)
 
 
 def mouse_project(build_sb3, target) -> bytes:
@@ -235,6 +241,7 @@ def runs(build_sb3, target, tmp_path_factory) -> dict[tuple[str, str], RunResult
         "forever": Case(forever, [{"green_flag": True}], max_steps=20),
         "steps": Case(forever, STEP_ACTIONS),
         "steps again": Case(forever, STEP_ACTIONS),
+        "steps, monitor shown": Case(forever_project(build_sb3, target, monitor=True), STEP_ACTIONS),
         "mouse inside": Case(mouse, mouse_actions(37, -120)),
         "mouse corner": Case(mouse, mouse_actions(-240, 180)),
         "click": Case(
@@ -374,10 +381,12 @@ def test_a_step_that_never_returns_is_killed(build_sb3, target, monkeypatch):
 def test_steps_advance_a_running_script_deterministically(runs, engine):
     """A step passes 1000 times over each running script; `ticks` passes only that many times."""
     first, second = result_of(runs, engine, "steps"), result_of(runs, engine, "steps again")
+    monitored = result_of(runs, engine, "steps, monitor shown")
     assert numbers([first.snapshots[0]["Stage"]["variables"]["n"]]) == [2000]
     assert numbers([first.stage_variables["n"]]) == [3007]
-    assert first.targets == second.targets and first.snapshots == second.snapshots
-    assert first.total_evaluations == second.total_evaluations
+    for other in (second, monitored):  # monitor refreshes are not the project's work
+        assert first.targets == other.targets and first.snapshots == other.snapshots
+        assert first.total_evaluations == other.total_evaluations
     assert [phase.steps for phase in first.phases] == [0, 2, 0, 1, 1]
 
 

@@ -142,6 +142,8 @@ function procedureMap (runtime) {
 }
 
 // Wraps every primitive so that each call counts as one evaluation (deterministic work measure).
+// The threads that refresh visible monitors once per step are not the project's work: not counted.
+// execute() calls primitives without `this`, so calling them bare is the same.
 function countEvaluations (vm, counter, profile) {
     const runtime = vm.runtime;
     const procedures = profile ? procedureMap(runtime) : null;
@@ -149,6 +151,7 @@ function countEvaluations (vm, counter, profile) {
         if (typeof primitive !== 'function') continue;
         runtime._primitives[opcode] = profile ?
             (args, blockUtil) => {
+                if (blockUtil.thread.updateMonitor) return primitive(args, blockUtil);
                 counter.total++;
                 counter.byOpcode[opcode] = (counter.byOpcode[opcode] || 0) + 1;
                 const procedure = innermostProcedure(procedures, blockUtil);
@@ -156,7 +159,7 @@ function countEvaluations (vm, counter, profile) {
                 return primitive(args, blockUtil);
             } :
             (args, blockUtil) => {
-                counter.total++;
+                if (!blockUtil.thread.updateMonitor) counter.total++;
                 return primitive(args, blockUtil);
             };
     }
@@ -247,17 +250,21 @@ class CaseRun {
                 throw new Error(`project still running after ${this.maxSteps} steps (action ${this.label}): ` +
                     'a forever loop? Raise max_steps if it needs more');
             }
-            if (Date.now() - this.startedAt > this.timeoutMs) {
-                throw new Error(`project still running after ${this.timeoutMs / 1000} s ` +
-                    `(timeout_s, action ${this.label}, ${this.steps} steps)`);
-            }
             this.runtime._step();
             this.steps++;
+            this.checkTimeout();  // the deadline may have cut this step short
+        }
+    }
+
+    checkTimeout () {
+        if (Date.now() - this.startedAt > this.timeoutMs) {
+            throw new Error(`project still running after ${this.timeoutMs / 1000} s ` +
+                `(timeout_s, action ${this.label}, ${this.steps} steps)`);
         }
     }
 
     running () {
-        return this.runtime.threads.some(thread => !thread.isKilled);
+        return this.runtime.threads.some(thread => !thread.isKilled && !thread.updateMonitor);
     }
 
     runUntilIdle () {
