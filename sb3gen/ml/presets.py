@@ -41,7 +41,7 @@ PRESETS: dict[str, TrainConfig] = {
     # Best measured shape for ~5,000 images (docs: baseline.md and README): one hidden layer of 32.
     "default": TrainConfig(),
     # Day 2 article: 196-8-4-10 relu, white background / black ink (inverted), Keras' adam defaults.
-    "day2": TrainConfig(layer_sizes=[196, 8, 4, 10], hidden_activation="relu", epochs=100, invert=True),
+    "day2": TrainConfig(layer_sizes=[196, 8, 4, 10], hidden_activation="relu", epochs=50, invert=True),
     # Day 3 article: the network that trains in Scratch, sigmoid hidden layers.
     "day3": TrainConfig(layer_sizes=[196, 20, 8, 4, 10], hidden_activation="sigmoid", epochs=100),
 }

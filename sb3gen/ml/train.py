@@ -71,7 +71,8 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
         metrics["validation_accuracy"] = history["val_accuracy"][-1]
     predictions = None
     if x_test is not None and y_test is not None and len(x_test):
-        probs = model.predict(to_model_input(x_test, n_inputs), verbose=0)
+        # a direct call, not predict(): no tf.function retracing warnings when training several models
+        probs = np.asarray(model(to_model_input(x_test, n_inputs), training=False))
         predictions = probs.argmax(axis=1)
         metrics["test_images"] = len(x_test)
         metrics["test_accuracy"] = float(np.mean(predictions == np.asarray(y_test)))
