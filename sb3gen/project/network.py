@@ -21,7 +21,7 @@ from sb3gen.scratch import Costume, Project, Sprite, Stage, render_template
 
 NETWORK_SPRITE = "Network"
 TEMPLATES = ("math.sb", "forward.sb", "learn.sb", "passes.sb", "weights.sb")
-CHUNK_IMAGES = 20  # images per run-without-screen-refresh chunk: the display updates between chunks
+CHUNK_IMAGES = 10  # images per run-without-screen-refresh chunk: the display updates between chunks
 DEFAULT_LEARNING_RATE = 0.05
 LANGUAGES = ("en", "ja")
 
