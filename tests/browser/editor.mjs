@@ -113,6 +113,14 @@ export class Editor {
         }, mustHaveSeen, {timeout: 60000});
     }
 
+    /** Click a sprite's tile in the sprite pane: the code area then shows that sprite's scripts. */
+    async selectSprite (spriteName) {
+        const tile = this.page.locator('[class*="sprite-selector_sprite-wrapper"]')
+            .filter({has: this.page.getByText(spriteName, {exact: true})});
+        await tile.click();
+        await this.page.waitForFunction(n => window.sb3genEditor.vm.editingTarget.getName() === n, spriteName);
+    }
+
     async clickGreenFlag () {
         await this.page.getByTitle('Go', {exact: true}).click();
     }
@@ -166,10 +174,9 @@ export class Editor {
         }, spriteName);
     }
 
-    /** Position of every sprite and clone now: {"<name>#<target id>": [x, y]}. */
-    spritePositions () {
-        return this.page.evaluate(() => Object.fromEntries(window.sb3genEditor.vm.runtime.targets
-            .filter(t => !t.isStage).map(t => [`${t.getName()}#${t.id}`, [t.x, t.y]])));
+    /** Names of the sprites the editor started dragging (a person's press on a sprite), since the last call. */
+    takeDragLog () {
+        return this.page.evaluate(() => window.sb3genEditor.dragLog.splice(0));
     }
 
     /** Click a sprite on the stage (its "when this sprite clicked" scripts run, as for a person). */
@@ -189,6 +196,21 @@ export class Editor {
     /** Opcodes of the hats of the scripts running now. */
     runningHats () {
         return this.page.evaluate(() => window.sb3genEditor.runningHats());
+    }
+
+    /** Start recording, after every VM frame, the values of these variables whenever one changes. */
+    watch (names) {
+        return this.page.evaluate(n => window.sb3genEditor.watch(n), names);
+    }
+
+    /** The frames recorded so far (see stopWatching). */
+    watchedFrames () {
+        return this.page.evaluate(() => window.sb3genEditor.watchedFrames());
+    }
+
+    /** Stop recording; returns [{t, values, running}] (running: scripts other than green-flag ones). */
+    stopWatching () {
+        return this.page.evaluate(() => window.sb3genEditor.stopWatching());
     }
 
     /** Wait until only scripts started by the green flag (its forever loops) are running. */

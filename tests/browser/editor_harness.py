@@ -96,5 +96,6 @@ def run_driver(script: str, args: list[str], timeout: float = 600) -> dict:
                           capture_output=True, text=True, timeout=timeout)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        raise HarnessError(f"node {script} failed ({proc.returncode}):\n{proc.stderr[-4000:]}\n{proc.stdout[-2000:]}")
+        raise HarnessError(
+            f"node {script} failed ({proc.returncode}):\n{proc.stderr[-4000:]}\n{proc.stdout[-2000:]}")
     return json.loads(lines[-1])

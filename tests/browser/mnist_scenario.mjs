@@ -5,13 +5,14 @@
 //   node mnist_scenario.mjs '{"sb3": "build/mnist.sb3", "load": "menu", "shots": "docs"}'
 //
 // Options (JSON): sb3 (required); load "menu" (File > Load from your computer) or "vm"; shots: a folder for
-// screenshots or null; train/test: false to skip them; pad: {left, top, size} of the 28x28 pad in stage
-// coordinates (else the bounds of a sprite named padSprite); buttons: sprite names of the buttons.
+// screenshots or null; train/test: false to skip them; selfCheck: provoke each problem kind at the end; pad: {left, top, size} of the 28x28 pad in stage
+// coordinates (else the bounds of a sprite named padSprite); buttons: sprite names of the buttons;
+// editSprite: the sprite whose code the editor shows while the scenario runs.
 import path from 'node:path';
 import {Editor} from './editor.mjs';
 
 const options = {
-    load: 'menu', shots: null, train: true, test: true, trainTimeoutMs: 120000, pad: null, padSprite: 'Pad',
+    load: 'menu', shots: null, editSprite: 'Predict', train: true, test: true, trainTimeoutMs: 120000, pad: null, padSprite: 'Pad',
     ...JSON.parse(process.argv[2])
 };
 const BUTTONS = {predict: 'Predict', clear: 'Clear', train: 'Train', test: 'Test', ...options.buttons};
@@ -68,6 +69,8 @@ async function watch (editor, names, done, {pollMs = 250, timeoutMs = 60000, onR
         const reading = {t: (Date.now() - t0) / 1000};
         for (const n of names) reading[n] = await editor.variable(n);
         reading.running = (await editor.runningHats()).filter(op => op !== 'event_whenflagclicked').length;
+        // did the clicked button's scripts start (and maybe already end) between two readings?
+        reading.started = (await editor.watchedFrames()).some(f => f.running > 0);
         readings.push(reading);
         if (onReading) await onReading(reading, readings);
         if (done(reading, readings)) return readings;
@@ -76,6 +79,21 @@ async function watch (editor, names, done, {pollMs = 250, timeoutMs = 60000, onR
         }
         await editor.page.waitForTimeout(pollMs);
     }
+}
+
+/** Negative control: provoke each kind of problem once and return what the harness recorded for them. */
+async function selfCheck (editor) {
+    const before = editor.problems.length;
+    await editor.page.evaluate(() => {
+        fetch('/sb3gen-self-check-missing-file').catch(() => {});
+        fetch('https://example.com/').catch(() => {});
+        console.error('sb3gen self-check');
+        setTimeout(() => {
+            throw new Error('sb3gen self-check');
+        });
+    });
+    await editor.page.waitForTimeout(500);
+    return editor.problems.splice(before);
 }
 
 async function main () {
@@ -91,36 +109,44 @@ async function main () {
     try {
         if (options.load === 'menu') await editor.loadFromComputer(path.resolve(options.sb3));
         else await editor.loadThroughVm(path.resolve(options.sb3));
+        let lapStart = Date.now();
+        const lap = () => {
+            const seconds = (Date.now() - lapStart) / 1000;
+            lapStart = Date.now();
+            return seconds;
+        };
         report.targets = await editor.page.evaluate(() => window.sb3genEditor.vm.runtime.targets
             .filter(t => t.isOriginal).map(t => t.getName()));
 
+        // The code area follows the running scripts of the sprite it shows (glow): a small sprite keeps the
+        // editor responsive; a person would look at one too.
+        if (options.editSprite) await editor.selectSprite(options.editSprite);
+        editor.timings.selectSprite = lap();
         await editor.clickGreenFlag();
         await editor.waitUntilIdle();
         const box = await padBox(editor);
         report.padBox = box;
 
+        editor.timings.greenFlag = lap();
         for (const digit of [1, 0]) {
             await editor.clickSprite(BUTTONS.clear);
             await editor.waitUntilIdle();
             const before = await editor.list('pad');
             await editor.variable('prediction');
             const strokes = DIGIT_STROKES[digit];
-            const positions = await editor.spritePositions();
+            await editor.takeDragLog();
             for (const stroke of strokes) await editor.drag(stroke.map(p => cellToStage(box, p)));
             await editor.page.waitForTimeout(100); // the release starts the prediction
             await editor.waitUntilIdle();
             // In the editor every sprite is draggable: drawing must not grab one (see shared notes).
-            const after = await editor.spritePositions();
-            const moved = Object.keys(positions).filter(k => k in after &&
-                (positions[k][0] !== after[k][0] || positions[k][1] !== after[k][1]))
-                .map(k => ({sprite: k, before: positions[k], after: after[k]}));
+            const dragged = await editor.takeDragLog();
             const entry = {
                 drawn: digit,
                 prediction: await editor.variable('prediction'),
                 pad: await editor.list('pad'),
                 padBeforeNonzero: before.filter(v => Number(v) !== 0).length,
                 strokeCentroid: strokeCentroid(strokes),
-                spritesMoved: moved
+                spritesDragged: dragged
             };
             entry.padCentroid = padCentroid(entry.pad);
             await shot(`editor-predict-${digit}.png`);
@@ -129,32 +155,38 @@ async function main () {
             await editor.waitUntilIdle();
             entry.predictionAgain = await editor.variable('prediction');
             report.digits.push(entry);
+            editor.timings[`digit${digit}`] = lap();
         }
 
         if (options.train) {
             const epochBefore = await editor.variable('epoch');
+            await editor.watch(['epoch', 'progress']);
             await editor.clickSprite(BUTTONS.train);
             let shotTaken = false;
             report.training = await watch(editor, ['epoch', 'progress'],
-                r => r.running === 0 && Number(r.epoch) > Number(epochBefore),
+                r => r.started && r.running === 0 && Number(r.epoch) > Number(epochBefore),
                 {timeoutMs: options.trainTimeoutMs,
-                    onReading: async (r, all) => {
-                        const moving = new Set(all.map(x => String(x.progress))).size >= 3;
-                        if (!shotTaken && moving && r.running > 0) {
+                    onReading: async r => {
+                        if (!shotTaken && r.running > 0 && Number(r.progress) >= 20 && Number(r.progress) < 90) {
                             shotTaken = true;
                             await shot('editor-training.png');
                         }
                     }});
+            report.trainingFrames = await editor.stopWatching();
             report.epochBefore = epochBefore;
+            editor.timings.train = lap();
         }
         if (options.test) {
             report.accuracyBefore = await editor.variable('accuracy');
+            await editor.watch(['accuracy', 'progress']);
             await editor.clickSprite(BUTTONS.test);
-            await editor.page.waitForTimeout(200);
-            report.testing = await watch(editor, ['accuracy', 'progress'], r => r.running === 0,
+            report.testing = await watch(editor, ['accuracy', 'progress'], r => r.started && r.running === 0,
                 {timeoutMs: options.trainTimeoutMs});
+            report.testingFrames = await editor.stopWatching();
             report.accuracy = await editor.variable('accuracy');
+            editor.timings.test = lap();
         }
+        if (options.selfCheck) report.selfCheck = await selfCheck(editor);
     } catch (err) {
         report.error = String(err.stack || err);
     } finally {

@@ -1,0 +1,95 @@
+"""The generated project in the real Scratch editor (scratch-gui, fetched at test time) in headless Chromium:
+loaded through File > Load from your computer, green flag, digits drawn with the mouse on the stage, Train
+and Test pressed like a person would. Any page error, console error, HTTP error or request leaving
+localhost fails the test. Needs node/npm and Debian's chromium (see tests/browser/editor_harness.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
+import editor_harness  # noqa: E402
+
+from sb3gen.project.ui_layout import PAD  # noqa: E402
+from sb3gen.vm import run_project  # noqa: E402
+
+# A fast build: the browser test is about the editor, not about accuracy.
+FAST_BUILD = ["--epochs", "2", "--train-images", "100", "--test-images", "40"]
+PAD_BOX = {"left": PAD.left, "top": PAD.top, "size": PAD.side * PAD.cell}
+
+
+@pytest.fixture(scope="module")
+def fast_sb3(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("browser") / "mnist.sb3"
+    subprocess.run([sys.executable, "-m", "sb3gen", "build", *FAST_BUILD, "-o", str(out)],
+                   check=True, capture_output=True, text=True, timeout=600)
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(fast_sb3: Path) -> dict:
+    options = {"sb3": str(fast_sb3), "load": "menu", "pad": PAD_BOX, "selfCheck": True}
+    return editor_harness.run_driver("mnist_scenario.mjs", [json.dumps(options)], timeout=600)
+
+
+def test_editor_runs_the_project_without_any_error(report: dict) -> None:
+    assert "error" not in report, report.get("error")
+    assert report["problems"] == []
+    assert "loadFromComputer" in report["timings"]  # loaded through the File menu and the file chooser
+    assert {"Stage", "Predict", "Clear", "Train", "Test"} <= set(report["targets"])
+
+
+def test_harness_catches_what_it_must_fail_on(report: dict) -> None:
+    """Negative control, run after the scenario in the same page: each kind of problem is recorded."""
+    caught = "\n".join(report["selfCheck"])
+    assert "HTTP 404" in caught
+    assert "request leaving localhost (aborted): https://example.com/" in caught
+    assert "console error: sb3gen self-check" in caught
+    assert "page error: sb3gen self-check" in caught
+
+
+@pytest.mark.parametrize("digit", [1, 0])
+def test_drawing_with_the_mouse_gives_a_prediction(report: dict, digit: int) -> None:
+    drawn = next(d for d in report["digits"] if d["drawn"] == digit)
+    assert drawn["spritesDragged"] == []  # every sprite is draggable in the editor: drawing must grab none
+    assert drawn["padBeforeNonzero"] == 0  # Clear emptied the pad
+    inked = [float(v) for v in drawn["pad"] if float(v) > 0]
+    assert len(drawn["pad"]) == 784 and len(inked) >= 15
+    # the ink lies where the mouse drew it (mouse -> cell mapping in the real editor)
+    (col, row), (stroke_col, stroke_row) = drawn["padCentroid"], drawn["strokeCentroid"]
+    assert abs(col - stroke_col) < 1.5 and abs(row - stroke_row) < 1.5
+    prediction = str(drawn["prediction"])
+    assert prediction in [str(d) for d in range(10)]
+    assert str(drawn["predictionAgain"]) == prediction  # the project's own `predict pad`, same VM
+
+
+@pytest.mark.parametrize("digit", [1, 0])
+def test_editor_prediction_equals_headless_scratch_vm(report: dict, fast_sb3: Path, digit: int) -> None:
+    """The pad drawn in the editor, put into scratch-vm in Node: its `predict pad` gives the same digit."""
+    drawn = next(d for d in report["digits"] if d["drawn"] == digit)
+    result = run_project(fast_sb3, [
+        {"green_flag": True},
+        {"set_list": "pad", "values": drawn["pad"]},
+        {"broadcast": "predict pad"},
+    ])
+    assert str(result.stage_variables["prediction"]) == str(drawn["prediction"])
+
+
+def test_train_button_trains_one_epoch_with_moving_progress(report: dict) -> None:
+    assert float(report["training"][-1]["epoch"]) == float(report["epochBefore"]) + 1
+    # recorded after every VM frame: the values the progress display showed while training ran
+    shown = [float(f["values"][1]) for f in report["trainingFrames"] if f["running"] > 0]
+    assert len(set(shown)) >= 2, report["trainingFrames"]
+    assert shown == sorted(shown) and shown[-1] <= 100
+
+
+def test_test_button_measures_accuracy(report: dict) -> None:
+    assert any(f["running"] > 0 for f in report["testingFrames"])  # the Test scripts ran
+    assert report["testing"][-1]["running"] == 0
+    accuracy = float(report["accuracy"])
+    assert 0 <= accuracy <= 100
