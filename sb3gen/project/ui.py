@@ -72,8 +72,8 @@ def preprocess_settings(settings: dict[str, Any]) -> dict[str, Any]:
     image_size = int(settings.get("image_size", size * size))
     if image_size != size * size:
         raise Sb3genError(f"image_size {image_size} does not match size {size} x {size}")
-    return {"crop": crop, "size": size, "threshold": float(merged["threshold"]), "invert": bool(merged["invert"]),
-            "image_size": image_size}
+    return {"crop": crop, "size": size, "threshold": float(merged["threshold"]),
+            "invert": bool(merged["invert"]), "image_size": image_size}
 
 
 def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
@@ -104,7 +104,8 @@ def _check_interface(project: Project, image_size: int) -> None:
     if missing:
         raise Sb3genError(f"the UI needs the network's stage interface; missing {', '.join(missing)}")
     if len(stage.lists["input"]) != image_size:
-        raise Sb3genError(f"list 'input' holds {len(stage.lists['input'])} values, the UI expects {image_size}")
+        raise Sb3genError(
+            f"list 'input' holds {len(stage.lists['input'])} values, the UI expects {image_size}")
     taken = {sprite.name for sprite in project.sprites}
     ours = {PAD_SPRITE, ANSWER_SPRITE, BARS_SPRITE, PROGRESS_SPRITE, *(b.sprite for b in BUTTONS)}
     if taken & ours:
@@ -142,7 +143,8 @@ def _bars_sprite(t: dict[str, str]) -> Sprite:
     sprite.costumes.append(ui_costumes.pen_dot())
     sprite.variables["bar digit"] = 0
     context = {"t": t, "left": L.BARS_LEFT, "top_y": L.BARS_TOP_Y, "step": L.BARS_STEP,
-               "length": L.BARS_LENGTH, "pen_size": L.BARS_PEN_SIZE, "bar_hue": BAR_HUE, "answer_hue": ANSWER_HUE}
+               "length": L.BARS_LENGTH, "pen_size": L.BARS_PEN_SIZE, "bar_hue": BAR_HUE,
+               "answer_hue": ANSWER_HUE}
     sprite.add_scripts(render_template("ui/bars.sb", **context), "ui/bars.sb")
     return sprite
 

@@ -1,4 +1,4 @@
-"""The drawing pad's blocks in Python: brush strokes, MNIST-style normalisation and the training preprocessing.
+"""The drawing pad's blocks in Python: brush strokes, MNIST-style normalisation, the training preprocessing.
 
 Every function mirrors a custom block of templates/ui/pad.sb or templates/ui/normalise.sb operation by
 operation, in the same order, on Python floats (float64, like Scratch), so the results are bit-for-bit those
@@ -127,7 +127,8 @@ def read_pad(pad: Sequence[float], row: int, column: int) -> float:
     return float(pad[row * SIDE + column])
 
 
-def scale_into_box(pad: Sequence[float], ink_box: tuple[int, int, int, int]) -> tuple[list[float], float, float, float]:
+def scale_into_box(pad: Sequence[float],
+                   ink_box: tuple[int, int, int, int]) -> tuple[list[float], float, float, float]:
     """The 20x20 box (row-major) and its mass, mass-weighted row sum and column sum."""
     top, bottom, left, right = ink_box
     ink_height = (bottom - top) + 1
@@ -199,7 +200,8 @@ def _source(index: int, in_size: int, out_size: int) -> tuple[int, int, float]:
     return lower, upper, weight
 
 
-def preprocess_frame(frame: Sequence[float], crop: int, size: int, threshold: float, invert: bool) -> list[int]:
+def preprocess_frame(frame: Sequence[float], crop: int, size: int, threshold: float,
+                     invert: bool) -> list[int]:
     """`preprocess the frame into input`: crop, bilinear resize (TF's rule), threshold, optional invert."""
     in_size = SIDE - 2 * crop
     ink, background = (0, 1) if invert else (1, 0)
