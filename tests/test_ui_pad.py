@@ -188,3 +188,18 @@ def test_buttons_during_training_change_nothing_but_the_message(world):
     assert busy_run.targets["Pad"] == plain_run.targets["Pad"]
     assert float(final["epoch"]) == 1 and float(final["busy"]) == 0
     assert final["message"].startswith(t["trained"])
+
+
+def test_training_image_button_shows_the_image_on_the_pad_and_classifies_it(world):
+    result = run_project(world["sb3"], [{"green_flag": True}, {"click": "Training image"}])
+    stage = result.targets["Stage"]
+    shown = int(float(result.targets["Pad"]["variables"]["shown image"]))
+    start = shown * 196
+    image = numbers(stage["lists"]["train images"][start:start + 196])
+    assert numbers(stage["lists"]["input"]) == image
+    assert numbers(stage["lists"]["pad"]) == R.training_image_on_pad(image, 14, invert=False)
+    forward = world["reference"].forward(np.array(image))
+    assert int(stage["variables"]["prediction"]) == forward.prediction
+    label = stage["lists"]["train labels"][shown]
+    assert stage["variables"]["message"] == (f"Training image {shown + 1}: label {label}, "
+                                             f"network says {forward.prediction}")
