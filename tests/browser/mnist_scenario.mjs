@@ -150,6 +150,7 @@ async function main () {
             };
             entry.padCentroid = padCentroid(entry.pad);
             await shot(`editor-predict-${digit}.png`);
+            await shot(`stage-predict-${digit}.png`, {clip: await editor.stageCanvas().boundingBox()});
             // The same pad through the project's own broadcast, in the same VM.
             await editor.broadcast('predict pad');
             await editor.waitUntilIdle();
