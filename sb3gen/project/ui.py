@@ -120,7 +120,8 @@ def _pad_sprite(t: dict[str, str], prep: dict[str, Any]) -> Sprite:
     side, box = pad_reference.SIDE, pad_reference.BOX
     context = {
         "t": t, "pad": L.PAD, "side": side, "box": box, "centre": repr(pad_reference.CENTRE),
-        "brush": [(dr, dc, repr(amount)) for dr, dc, amount in pad_reference.BRUSH],
+        "brush": [(f"{amount:g}", _offset("brush row", dr), _offset("brush column", dc))
+                  for dr, dc, amount in pad_reference.BRUSH],
         "crop": prep["crop"], "size": prep["size"], "crop_size": side - 2 * prep["crop"],
         "threshold": repr(prep["threshold"]), "ink": 0 if prep["invert"] else 1,
         "background": 1 if prep["invert"] else 0, "invert": prep["invert"], "image_size": prep["image_size"],
@@ -128,6 +129,13 @@ def _pad_sprite(t: dict[str, str], prep: dict[str, Any]) -> Sprite:
     for name in ("ui/pad.sb", "ui/normalise.sb"):
         sprite.add_scripts(render_template(name, **context), name)
     return sprite
+
+
+def _offset(name: str, delta: int) -> str:
+    """`(name)`, `((name) + (1))` or `((name) - (1))`: the brush cells as a person would write them."""
+    if delta == 0:
+        return f"({name})"
+    return f"(({name}) {'+' if delta > 0 else '-'} ({abs(delta)}))"
 
 
 def _answer_sprite(t: dict[str, str]) -> Sprite:

@@ -21,7 +21,7 @@ def button(label: str, colour: str) -> Costume:
     body = (
         f'<rect x="1" y="1" width="{w - 2}" height="{h - 2}" rx="8" ry="8" fill="{colour}" '
         f'stroke="#00000033" stroke-width="2"/>\n'
-        f'<text x="{w / 2}" y="{h / 2 + 5}" text-anchor="middle" {FONT} font-size="14" font-weight="bold" '
+        f'<text x="{w / 2}" y="{h / 2 + 5}" text-anchor="middle" {FONT} font-size="13" font-weight="bold" '
         f'fill="#ffffff">{escape(label)}</text>'
     )
     return Costume.svg("button", _svg(w, h, body))

@@ -58,10 +58,10 @@ BARS_PEN_SIZE = 7
 
 # Training progress bar (pen) along the bottom, its readout (a large monitor) to the right.
 PROGRESS_LEFT = -230
-PROGRESS_LENGTH = 266
+PROGRESS_LENGTH = 220
 PROGRESS_Y = -160
 PROGRESS_PEN_SIZE = 10
-PROGRESS_READOUT = (52, -150)
+PROGRESS_READOUT = (4, -149)
 
 
 def monitor_position(stage_x: float, stage_y: float) -> tuple[int, int]:
