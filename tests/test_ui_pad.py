@@ -203,3 +203,26 @@ def test_training_image_button_shows_the_image_on_the_pad_and_classifies_it(worl
     label = stage["lists"]["train labels"][shown]
     assert stage["variables"]["message"] == (f"Training image {shown + 1}: label {label}, "
                                              f"network says {forward.prediction}")
+
+
+def test_inverted_model_gets_inverted_input_and_sees_its_images_upright(world):
+    """Day-2 models were trained on inverted images: `input` is inverted, the pad shows ink as ink."""
+    inverted = {**SETTINGS, "invert": True}
+    images = 1 - world["inputs"][world["test_idx"][:10]]
+    project = build_network_project(LAYERS, "sigmoid", world["reference"].weights, images,
+                                    world["labels"][world["test_idx"][:10]], images,
+                                    world["labels"][world["test_idx"][:10]], math="native",
+                                    ui_settings=inverted)
+    pad = R.empty_pad()
+    R.paint_stroke(pad, [PAD.cell_centre(6, 9), PAD.cell_centre(6, 18), PAD.cell_centre(22, 12)], GEOMETRY)
+    result = run_project(pack_sb3(compile_project(project)), [
+        {"green_flag": True}, {"set_list": "pad", "values": pad}, {"broadcast": "predict pad"},
+        {"read": True}, {"click": "Training image"}])
+    assert numbers(result.snapshots[0]["Stage"]["lists"]["input"]) == R.pad_to_input(pad, inverted)
+    assert sum(R.pad_to_input(pad, inverted)) > 150  # background is 1
+    stage = result.targets["Stage"]
+    shown = int(float(result.targets["Pad"]["variables"]["shown image"]))
+    image = numbers(stage["lists"]["train images"][shown * 196:(shown + 1) * 196])
+    assert numbers(stage["lists"]["pad"]) == R.training_image_on_pad(image, 14, invert=True)
+    assert numbers(stage["lists"]["pad"]) == [float(v) for v in np.repeat(np.repeat(
+        1 - np.array(image).reshape(14, 14), 2, 0), 2, 1).ravel()]
