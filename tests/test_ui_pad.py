@@ -168,7 +168,7 @@ def test_buttons_during_training_change_nothing_but_the_message(world):
     interrupted = [{"green_flag": True}, {"click": "Train", "idle": False}, {"ticks": 2}, {"read": True},
                    *({"click": name, "idle": False} for name in others), {"ticks": 1}, {"read": True},
                    {"idle": True}]
-    plain = [{"green_flag": True}, {"click": "Train"}]
+    plain = [{"green_flag": True}, {"click": "Train"}, {"read": True}, {"green_flag": True}]
     busy_run = run_project(world["sb3 100 images"], interrupted, max_steps=5000)
     plain_run = run_project(world["sb3 100 images"], plain, max_steps=5000)
 
@@ -180,12 +180,19 @@ def test_buttons_during_training_change_nothing_but_the_message(world):
     assert float(after_clicks["Stage"]["variables"]["progress"]) < 100
     assert after_clicks["Stage"]["variables"]["message"] == t["busy"]
 
-    final, expected = busy_run.stage_variables, plain_run.stage_variables
+    trained = plain_run.snapshots[0]
+    final, expected = busy_run.stage_variables, trained["Stage"]["variables"]
     timing = {"message", "images per second", "training progress"}  # wall-clock rate, and the message
     assert {k: v for k, v in final.items() if k not in timing} == \
         {k: v for k, v in expected.items() if k not in timing}
-    assert busy_run.stage_lists == plain_run.stage_lists
-    assert busy_run.targets["Pad"] == plain_run.targets["Pad"]
+    assert busy_run.stage_lists == trained["Stage"]["lists"]
+    assert busy_run.targets["Pad"] == trained["Pad"]
+    # the green flag resets the display and keeps what was learned
+    after_flag = plain_run.targets["Stage"]
+    assert after_flag["lists"]["weights"] == trained["Stage"]["lists"]["weights"]
+    assert after_flag["variables"]["epoch"] == trained["Stage"]["variables"]["epoch"]
+    assert numbers(after_flag["lists"]["pad"]) == R.empty_pad()
+    assert after_flag["variables"]["message"] == t["hello"]
     assert float(final["epoch"]) == 1 and float(final["busy"]) == 0
     assert final["message"].startswith(t["trained"])
 
