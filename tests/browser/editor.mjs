@@ -74,7 +74,7 @@ export class Editor {
         await page.waitForFunction(() => {
             const h = window.sb3genEditor;
             return h && h.vm && h.loadingState() === 'SHOWING_WITHOUT_ID' && h.vm.runtime.targets.length > 0;
-        }, null, {timeout: 60000});
+        }, null, {timeout: 120000});
         editor.timings.editorReady = (Date.now() - t0) / 1000;
         return editor;
     }
@@ -110,7 +110,7 @@ export class Editor {
         await this.page.waitForFunction(states => {
             const h = window.sb3genEditor;
             return states.every(s => h.loadingLog.includes(s)) && h.loadingState().startsWith('SHOWING');
-        }, mustHaveSeen, {timeout: 60000});
+        }, mustHaveSeen, {timeout: 240000}); // a big first sprite takes the editor long to show (see notes)
     }
 
     /** Click a sprite's tile in the sprite pane: the code area then shows that sprite's scripts. */
@@ -118,7 +118,8 @@ export class Editor {
         const tile = this.page.locator('[class*="sprite-selector_sprite-wrapper"]')
             .filter({has: this.page.getByText(spriteName, {exact: true})});
         await tile.click();
-        await this.page.waitForFunction(n => window.sb3genEditor.vm.editingTarget.getName() === n, spriteName);
+        await this.page.waitForFunction(n => window.sb3genEditor.vm.editingTarget.getName() === n, spriteName,
+            {timeout: 120000});
     }
 
     async clickGreenFlag () {
