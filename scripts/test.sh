@@ -7,12 +7,17 @@ cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages for the editor test: the browser and the fonts the screenshots were made with.
+missing=()
+for pkg in chromium fonts-dejavu-core fonts-liberation; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  echo "Installing Debian's chromium for the editor test ..."
+  echo "Installing Debian packages for the editor test: ${missing[*]} ..."
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 python3 -m sb3gen.vm.install          # npm ci of scratch-vm, scratch-parser, TurboWarp (cached)

@@ -1,18 +1,17 @@
 """Assemble the Scratch Project of the network: stage data (the automation interface) and the Network sprite.
 
 The compute scripts come from templates/network/*.sb, specialised per layer; the UI sprites (drawing pad,
-buttons) come from sb3gen.project.ui when that module is installed.
+buttons) come from sb3gen.project.ui.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Any
 
 import numpy as np
 
 from sb3gen.errors import Sb3genError
+from sb3gen.project import ui
 from sb3gen.project.comments import COMMENTS
 from sb3gen.project.plan import LayerPlan, plan_layers
 from sb3gen.reference import tables
@@ -93,11 +92,11 @@ def build_network_project(
         "accuracy": 0, "loss": 0, "epoch": 0, "prediction": 0, "LEARNING_RATE": float(learning_rate),
         "busy": 0, "progress": 0, "images per second": 0, "hidden activation": hidden_activation,
     })
-    sprite = network_sprite(layers, n_inputs, math=math, lang=lang)
-    project = Project(stage=stage, sprites=[sprite])
-    if importlib.util.find_spec("sb3gen.project.ui") is not None:
-        ui = importlib.import_module("sb3gen.project.ui")
-        ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
+    project = Project(stage=stage, sprites=[])
+    ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
+    # The editor opens on the first sprite: a small UI sprite loads in seconds, the 4,000-block Network
+    # sprite's scripts took 16-52 s to lay out in the browser test.
+    project.sprites.append(network_sprite(layers, n_inputs, math=math, lang=lang))
     return project
 
 
