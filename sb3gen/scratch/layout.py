@@ -14,8 +14,9 @@ NEST_EXTRA = 8  # each level of nested reporters makes a row a bit taller
 CHAR_WIDTH = 8
 INDENT = 16
 COMMENT_WIDTH = 220
-COMMENT_GAP = 30
+COMMENT_GAP = 40
 GAP = 60
+HEIGHT_MARGIN = 1.15  # measured in the editor: real heights are 0.87-1.10 of the estimate
 COLUMN_HEIGHT = 2400  # start a new column once a column is this tall
 ORIGIN = (40, 40)
 
@@ -39,6 +40,8 @@ def text_length(value: object) -> int:
     if isinstance(value, list):
         return 0
     assert isinstance(value, Block)
+    if value.opcode in ("data_variable", "data_listcontents") or value.opcode.startswith("argument_reporter"):
+        return len(next(iter(value.fields.values()))) + 4  # drawn as just the name
     if value.procedure is not None:
         base = len(value.procedure.proccode)
     elif value.opcode in op.OPCODES:
@@ -92,6 +95,7 @@ def place_scripts(scripts: list[Script]) -> list[Placement]:
     column_width = 0
     for script in scripts:
         height, width, comments = measure(script)
+        height = int(height * HEIGHT_MARGIN)
         footprint = width + (COMMENT_GAP + COMMENT_WIDTH if comments else 0)
         if y > ORIGIN[1] and y + height > COLUMN_HEIGHT:
             x += column_width + GAP
