@@ -214,3 +214,36 @@ def test_random_trees_pass_scratch_parser_and_load() -> None:
     results = run_many([Case(sb3, []) for sb3 in collected], engine="scratch-vm", return_errors=True)
     failures = [f"{i}: {r}" for i, r in enumerate(results) if isinstance(r, Exception)]
     assert not failures, failures[:3]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=4) | st.just("%s %b"),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+    max_leaves=5,
+)
+SHOWN_PROJECT = compile_project(build(
+    "when green flag clicked\nhelper (v) and <(1) = (2)>\nswitch costume to (join [c] (1))\n\n"
+    "define helper (a) and <b flag> // note\nif <b flag> then\n  say (a)\nend\n"
+)).project_json
+
+
+@settings(max_examples=EXAMPLES, deadline=None, database=None)
+@given(st.data())
+def test_show_never_crashes_on_damaged_projects(data) -> None:
+    """Any .sb3 (from the website, older tools, a broken file) prints; nothing it reads is assumed."""
+    import copy
+
+    from sb3gen.scratch import show_project
+
+    project_json = copy.deepcopy(SHOWN_PROJECT)
+    for _ in range(data.draw(st.integers(1, 4))):
+        target = data.draw(st.sampled_from(project_json["targets"]))
+        blocks = target["blocks"]
+        block_id = data.draw(st.sampled_from(sorted(blocks)))
+        block = blocks[block_id]
+        if isinstance(block, dict) and data.draw(st.booleans()):
+            key = data.draw(st.sampled_from(sorted(block) + ["mutation", "comment"]))
+            block[key] = data.draw(JSON_VALUES)
+        else:
+            blocks[block_id] = data.draw(JSON_VALUES)
+    assert isinstance(show_project(project_json), str)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sb3gen.scratch.packer import ASSET_LIMIT, LIST_LIMIT, PROJECT_JSON_LIMIT, list_sizes, project_json_bytes
 
 
-def _percent(value: int, limit: int) -> str:
-    return f"{100 * value / limit:5.1f}%"
-
-
-def _status(value: int, limit: int) -> str:
-    return "TOO BIG" if value > limit else "ok"
+def _row(label: str, width: int, value: int, unit: str, limit: int, extra: str = "") -> str:
+    status = "TOO BIG" if value > limit else "ok"
+    return (
+        f"  {label.ljust(width)} {value:>12,} {unit} of {limit:,} {100 * value / limit:6.1f}%"
+        f"{extra}  {status}"
+    )
 
 
 def project_info(
@@ -18,23 +18,17 @@ def project_info(
 ) -> str:
     """A report: project.json bytes vs 5 MB, the largest lists vs 200,000 items, assets vs 10 MB, blocks."""
     size = len(project_json_bytes(project_json)) if json_size is None else json_size
-    lines = [
-        f"project.json  {size:>12,} bytes of {PROJECT_JSON_LIMIT:,}  {_percent(size, PROJECT_JSON_LIMIT)}  "
-        f"{_status(size, PROJECT_JSON_LIMIT)}"
-    ]
-    sizes = list_sizes(project_json)
-    lines.append(f"lists: {len(sizes)} (largest {min(top, len(sizes))})")
-    for target, name, items, nbytes in sizes[:top]:
-        lines.append(
-            f"  {target}/{name}: {items:>9,} items of {LIST_LIMIT:,}  {_percent(items, LIST_LIMIT)}  "
-            f"{nbytes:,} bytes  {_status(items, LIST_LIMIT)}"
-        )
-    lines.append(f"assets: {len(assets)}")
-    for name, data in sorted(assets.items(), key=lambda a: (-len(a[1]), a[0]))[:top]:
-        lines.append(
-            f"  {name}: {len(data):>12,} bytes of {ASSET_LIMIT:,}  {_percent(len(data), ASSET_LIMIT)}  "
-            f"{_status(len(data), ASSET_LIMIT)}"
-        )
+    sizes = list_sizes(project_json)[:top]
+    largest_assets = sorted(assets.items(), key=lambda a: (-len(a[1]), a[0]))[:top]
+    labels = ["project.json"] + [f"{t}/{n}" for t, n, _, _ in sizes] + [name for name, _ in largest_assets]
+    width = max(len(label) for label in labels) + 1
+    lines = [_row("project.json", width + 2, size, "bytes", PROJECT_JSON_LIMIT).strip()]
+    lines.append(f"lists: {len(list_sizes(project_json))} (largest {len(sizes)})")
+    for target, name, items, nbytes in sizes:
+        lines.append(_row(f"{target}/{name}", width, items, "items", LIST_LIMIT, f"  ({nbytes:,} bytes)"))
+    lines.append(f"assets: {len(assets)} (largest {len(largest_assets)})")
+    for name, data in largest_assets:
+        lines.append(_row(name, width, len(data), "bytes", ASSET_LIMIT))
     lines.append("blocks per target (not counting shadows):")
     for target in project_json.get("targets", []):
         blocks = target.get("blocks", {}).values()

@@ -24,6 +24,8 @@ def show_project(project_json: dict) -> str:
     """Every script of every target, a `// === Sprite: name ===` header line before each target's scripts."""
     parts = []
     for target in project_json.get("targets", []):
+        if not isinstance(target, dict):
+            continue
         parts.append(target_header(target))
         parts.append(show_target(target))
     return "\n".join(parts).rstrip("\n") + "\n"
@@ -32,15 +34,15 @@ def show_project(project_json: dict) -> str:
 def show_target(target: dict) -> str:
     printer = _Printer(target)
     scripts = []
-    for block_id, block in target.get("blocks", {}).items():
+    for block_id, block in printer.blocks.items():
         if isinstance(block, list):
             if len(block) >= 3 and block[0] in (12, 13):
                 scripts.append(f"// loose reporter: {printer.primitive(block, Kind.TEXT)}")
             continue
-        if block.get("topLevel") and not block.get("shadow"):
+        if isinstance(block, dict) and block.get("topLevel") and not block.get("shadow"):
             scripts.append("\n".join(printer.script(block_id)))
-    for comment in target.get("comments", {}).values():
-        if comment.get("blockId") is None:
+    for comment in printer.comments.values():
+        if isinstance(comment, dict) and comment.get("blockId") is None:
             scripts.append("// workspace comment: " + _one_line(comment.get("text", "")))
     return "\n\n".join(scripts) + "\n"
 
@@ -74,8 +76,8 @@ _RESERVED = {
 
 class _Printer:
     def __init__(self, target: dict) -> None:
-        self.blocks: dict = target.get("blocks", {})
-        self.comments: dict = target.get("comments", {})
+        self.blocks: dict = _as_dict(target.get("blocks"))
+        self.comments: dict = _as_dict(target.get("comments"))
         self.arg_names: set[str] = set()  # of the define being printed
 
     # -- stacks
@@ -86,16 +88,24 @@ class _Printer:
     def stack(self, block_id: str | None, depth: int) -> list[str]:
         lines: list[str] = []
         seen = set()
-        while block_id is not None and block_id in self.blocks and block_id not in seen:
+        while isinstance(block_id, str) and block_id in self.blocks and block_id not in seen:
             seen.add(block_id)
             block = self.blocks[block_id]
-            if isinstance(block, list):
+            if not isinstance(block, dict):
                 break
             lines.extend(self.statement(block, depth))
             block_id = block.get("next")
         return lines
 
     def statement(self, block: dict, depth: int) -> list[str]:
+        """The block's lines; a block too damaged to read prints as a note instead of stopping `show`."""
+        try:
+            return self._statement(block, depth)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            opcode = _one_line(block.get("opcode"))
+            return [INDENT * depth + f"// unreadable block {opcode}: {type(exc).__name__}"]
+
+    def _statement(self, block: dict, depth: int) -> list[str]:
         pad = INDENT * depth
         opcode = block.get("opcode", "?")
         comment = self._comment(block)
@@ -116,22 +126,23 @@ class _Printer:
         return lines
 
     def _comment(self, block: dict) -> str:
-        comment = self.comments.get(block.get("comment") or "", None)
-        if comment is None:
+        key = block.get("comment")
+        comment = self.comments.get(key) if isinstance(key, str) else None
+        if not isinstance(comment, dict):
             return ""
         return " // " + _one_line(comment.get("text", ""))
 
     def _unknown_statement(self, block: dict, depth: int, comment: str) -> list[str]:
         pad = INDENT * depth
-        opcode = block.get("opcode", "?")
+        opcode = str(block.get("opcode", "?"))
         parts = [opcode]
         stacks = []
-        for name, value in block.get("inputs", {}).items():
+        for name, value in _as_dict(block.get("inputs")).items():
             if name.startswith("SUBSTACK"):
                 stacks.append(self._input_block(block, name))
             else:
                 parts.append(f"{name} {self.value_of(value, Kind.TEXT)}")
-        for name, value in block.get("fields", {}).items():
+        for name, value in _as_dict(block.get("fields")).items():
             parts.append(f"{name} [{escape_square(str(_field_value(value)))} v]")
         lines = [pad + " ".join(parts) + " :: unknown" + comment]
         for inner in stacks:
@@ -140,20 +151,20 @@ class _Printer:
         return lines
 
     def _input_block(self, block: dict, name: str) -> str | None:
-        value = block.get("inputs", {}).get(name)
+        value = _as_dict(block.get("inputs")).get(name)
         if isinstance(value, list) and len(value) >= 2 and isinstance(value[1], str):
             return value[1]
         return None
 
     # -- custom blocks
     def _prototype(self, definition: dict) -> dict:
-        value = definition.get("inputs", {}).get("custom_block")
-        if isinstance(value, list) and isinstance(value[1], str):
-            return self.blocks.get(value[1], {})
+        value = _as_dict(definition.get("inputs")).get("custom_block")
+        if isinstance(value, list) and len(value) > 1 and isinstance(value[1], str):
+            return _as_dict(self.blocks.get(value[1]))
         return {}
 
     def _define(self, block: dict) -> str:
-        mutation = self._prototype(block).get("mutation", {})
+        mutation = _as_dict(self._prototype(block).get("mutation"))
         names = _json_list(mutation.get("argumentnames"))
         self.arg_names = {str(n) for n in names}
         parts, index = [], 0
@@ -168,12 +179,12 @@ class _Printer:
         return "define " + " ".join(parts) + warp
 
     def _call(self, block: dict) -> str:
-        mutation = block.get("mutation", {})
-        ids = _json_list(mutation.get("argumentids"))
+        mutation = _as_dict(block.get("mutation"))
+        ids = [i for i in _json_list(mutation.get("argumentids")) if isinstance(i, str)]
         parts, index = [], 0
         for word in _proc_words(mutation.get("proccode", "")):
             if word in ("%s", "%b") and index < len(ids):
-                value = block.get("inputs", {}).get(ids[index])
+                value = _as_dict(block.get("inputs")).get(ids[index])
                 if word == "%b":
                     parts.append(self.value_of(value, Kind.BOOLEAN))
                 else:
@@ -200,11 +211,11 @@ class _Printer:
         name = token.value
         slot = spec.slots[name]
         if slot.kind in op.FIELD_KINDS:
-            value = str(_field_value(block.get("fields", {}).get(name)))
+            value = str(_field_value(_as_dict(block.get("fields")).get(name)))
             if slot.kind is Kind.CHOICE_FIELD:
                 value = op.shown_choice(slot, value)
             return _dropdown(value, token.bracket)
-        value = block.get("inputs", {}).get(name)
+        value = _as_dict(block.get("inputs")).get(name)
         if slot.kind is Kind.MENU:
             return self._menu(value, slot, token.bracket)
         return self.value_of(value, slot.kind)
@@ -213,8 +224,8 @@ class _Printer:
         if not isinstance(value, list) or len(value) < 2:
             return _dropdown("", bracket)
         if value[0] == 1 and isinstance(value[1], str):
-            shadow = self.blocks.get(value[1], {})
-            field = shadow.get("fields", {}).get(slot.menu_field)
+            shadow = _as_dict(self.blocks.get(value[1]))
+            field = _as_dict(shadow.get("fields")).get(slot.menu_field)
             return _dropdown(op.shown_choice(slot, str(_field_value(field))), bracket)
         return self.value_of(value, Kind.TEXT)
 
@@ -227,14 +238,19 @@ class _Printer:
             return _empty(kind)
         if isinstance(item, list):
             return self.primitive(item, kind)
-        block = self.blocks.get(item)
-        if block is None:
-            return _empty(kind)
+        block = self.blocks.get(item) if isinstance(item, str) else None
         if isinstance(block, list):
             return self.primitive(block, kind)
-        return self.reporter(block, kind)
+        if not isinstance(block, dict):
+            return _empty(kind)
+        try:
+            return self.reporter(block, kind)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            return f"(unreadable {_one_line(block.get('opcode'))} {type(exc).__name__} :: unknown)"
 
     def primitive(self, item: list, kind: Kind) -> str:
+        if not item:
+            return _empty(kind)
         code = item[0]
         if code == 11 and len(item) >= 2:
             return _dropdown(str(item[1]), "[")
@@ -255,8 +271,8 @@ class _Printer:
         return f"({name})" if plain else f"({name} :: variables)"
 
     def reporter(self, block: dict, kind: Kind) -> str:
-        opcode = block.get("opcode", "?")
-        fields = block.get("fields", {})
+        opcode = str(block.get("opcode", "?"))
+        fields = _as_dict(block.get("fields"))
         if opcode in op.PRIMITIVE_OPCODES:  # an unpacked shadow, e.g. {"opcode": "math_number", ...}
             field = next(iter(fields.values()), ["", None])
             if opcode == "event_broadcast_menu":
@@ -275,12 +291,16 @@ class _Printer:
         spec = op.OPCODES.get(opcode)
         if spec is None or spec.shape not in (Shape.REPORTER, Shape.BOOLEAN):
             inner = [opcode] + [
-                f"{n} {self.value_of(v, Kind.TEXT)}" for n, v in block.get("inputs", {}).items()
+                f"{n} {self.value_of(v, Kind.TEXT)}" for n, v in _as_dict(block.get("inputs")).items()
             ]
             inner += [f"{n} [{escape_square(str(_field_value(v)))} v]" for n, v in fields.items()]
             return f"({' '.join(inner)} :: unknown)"
         text = self.fill(spec, block)
         return f"<{text}>" if spec.shape is Shape.BOOLEAN else f"({text})"
+
+
+def _as_dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _field_value(field: object) -> object:
@@ -321,5 +341,5 @@ def _json_list(text: object) -> list:
     return value if isinstance(value, list) else []
 
 
-def _proc_words(proccode: str) -> list[str]:
-    return proccode.split()
+def _proc_words(proccode: object) -> list[str]:
+    return proccode.split() if isinstance(proccode, str) else []
