@@ -246,3 +246,17 @@ def test_jinja_errors_name_template_and_line(template_dir) -> None:
         render_template("demo/syntax.sb")
     with pytest.raises(TemplateError, match="template not found"):
         render_template("demo/nothing.sb")
+
+
+def test_a_mistake_on_several_template_lines_names_them_all(template_dir) -> None:
+    (template_dir / "demo" / "twice.sb").write_text(
+        "when green flag clicked\nsay [hi]\n\nwhen stage clicked\nsay [hi]\n"
+    )
+    stage = Stage()
+    stage.add_scripts(render_template("demo/twice.sb"), "demo/twice.sb")
+    with pytest.raises(
+        TemplateError,
+        match=r"^templates/demo/twice\.sb line 2 or 5 \(rendered line 2\): cannot read "
+        r'"say \[hi\]": .*does not exist on the Stage',
+    ):
+        compile_project(Project(stage))

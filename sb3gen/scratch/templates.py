@@ -58,9 +58,10 @@ def _template_frame(exc: BaseException, name: str) -> str:
     return found
 
 
-def find_template_line(origin: str, text: str) -> tuple[str, int] | None:
-    """If templates/<origin> exists and holds `text` verbatim on a line, its path and the first such line."""
-    if not text or "/" in origin and origin.startswith(".."):
+def find_template_line(origin: str, text: str) -> tuple[str, str] | None:
+    """If templates/<origin> holds `text` verbatim, its path and line number(s) ("12", or "12 or 30" when the
+    same text is on several lines; a line built by Jinja expressions is not found)."""
+    if not text or origin.startswith(("/", "..")):
         return None
     path = templates_dir() / origin
     try:
@@ -69,10 +70,8 @@ def find_template_line(origin: str, text: str) -> tuple[str, int] | None:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, ValueError):
         return None
-    for number, line in enumerate(lines, start=1):
-        if line.strip() == text:
-            return f"templates/{origin}", number
-    for number, line in enumerate(lines, start=1):
-        if text in line:
-            return f"templates/{origin}", number
-    return None
+    numbers = [str(n) for n, line in enumerate(lines, start=1) if line.strip() == text]
+    if not numbers:
+        return None
+    shown = " or ".join(numbers[:3]) + (f" (and {len(numbers) - 3} more)" if len(numbers) > 3 else "")
+    return f"templates/{origin}", shown
