@@ -8,6 +8,7 @@ import json
 import os
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -303,3 +304,26 @@ def test_normalized_trees_see_every_difference(mutate) -> None:
 
     assert normalized_scripts(corrupt(lambda pj: None)) == normalized_scripts(corrupt(lambda pj: None))
     assert normalized_scripts(corrupt(mutate)) != normalized_scripts(corrupt(lambda pj: None))
+
+
+def test_bytes_do_not_depend_on_the_process(tmp_path) -> None:
+    """Same input, separate interpreters with different hash seeds: identical .sb3 bytes."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); from test_compiler import small_project; "
+        "from sb3gen.scratch import compile_project, pack_sb3; "
+        "sys.stdout.buffer.write(pack_sb3(compile_project(small_project())))"
+    )
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=Path(__file__).resolve().parent.parent,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert outputs[0] == outputs[1] == pack_sb3(compile_project(small_project()))
