@@ -43,9 +43,6 @@ class Procedure:
         ]
 
 
-Input = "Literal | MenuValue | Block | list[Block] | None"
-
-
 @dataclass
 class Block:
     opcode: str

@@ -74,8 +74,9 @@ def measure(blocks: list[Block], indent: int = 0) -> tuple[int, int, bool]:
             block.opcode in op.OPCODES and op.OPCODES[block.opcode].shape is op.Shape.HAT
         ):
             height += HAT_EXTRA
+        slots = op.OPCODES[block.opcode].slots if block.opcode in op.OPCODES else {}
         for name in ("SUBSTACK", "SUBSTACK2"):
-            if name in op.OPCODES.get(block.opcode, op.OPCODES["event_whenflagclicked"]).slots:
+            if name in slots:
                 inner = block.inputs.get(name)
                 if isinstance(inner, list):
                     h, w, c = measure(inner, indent + 1)

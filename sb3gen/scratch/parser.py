@@ -175,8 +175,6 @@ class BlockReader:
             name = slot_name(want)
             assert isinstance(got, Group)
             self._fill(block, name, entry.slots[name], got)
-        if entry.opcode == "control_stop":
-            pass  # the serializer adds the hasnext mutation from the option
         return block
 
     def _fill(self, block: Block, name: str, slot: op.Slot, got: Group) -> None:
