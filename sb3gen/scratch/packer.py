@@ -34,7 +34,7 @@ def list_sizes(project_json: dict) -> list[tuple[str, str, int, int]]:
     return sorted(sizes, key=lambda s: (-s[2], s[0], s[1]))
 
 
-def check_limits(project_json_bytes_: bytes, assets: dict[str, bytes], project_json: dict) -> None:
+def check_limits(project_json_bytes: bytes, assets: dict[str, bytes], project_json: dict) -> None:
     """Raise LimitError naming each part over a website limit: its size, the limit, what to shrink."""
     problems = []
     for target, name, items, _ in list_sizes(project_json):
@@ -43,7 +43,7 @@ def check_limits(project_json_bytes_: bytes, assets: dict[str, bytes], project_j
                 f"list {name!r} of {target} has {items:,} items, the limit is {LIST_LIMIT:,}: "
                 f"remove {items - LIST_LIMIT:,} items (Scratch silently stops adding past the limit)"
             )
-    size = len(project_json_bytes_)
+    size = len(project_json_bytes)
     if size > PROJECT_JSON_LIMIT:
         biggest = ", ".join(
             f"{name!r} of {target} {nbytes:,} bytes"
