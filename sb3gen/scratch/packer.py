@@ -8,9 +8,13 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sb3gen.errors import Sb3genError
 from sb3gen.scratch.errors import LimitError
+
+if TYPE_CHECKING:
+    from sb3gen.scratch.compiler import CompiledProject
 
 PROJECT_JSON_LIMIT = 5_000_000  # bytes
 ASSET_LIMIT = 10 * 1024 * 1024  # bytes (10 MB)
@@ -63,7 +67,7 @@ def check_limits(project_json_bytes: bytes, assets: dict[str, bytes], project_js
         raise LimitError("too big for the Scratch website: " + "; ".join(problems))
 
 
-def pack_sb3(compiled) -> bytes:
+def pack_sb3(compiled: CompiledProject) -> bytes:
     """The .sb3 (zip) bytes: limits checked first; sorted entries, fixed timestamps, fixed compression."""
     data = project_json_bytes(compiled.project_json)
     check_limits(data, compiled.assets, compiled.project_json)
