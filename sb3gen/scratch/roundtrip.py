@@ -79,9 +79,9 @@ def project_from_json(project_json: dict, assets: dict[str, bytes]) -> Project:
     stage: Stage | None = None
     sprites = []
     for target in project_json["targets"]:
-        fields = {
-            "variables": {name: value for name, value in target.get("variables", {}).values()},
-            "lists": {name: list(items) for name, items in target.get("lists", {}).values()},
+        fields = {  # variables are [name, value] or [name, value, is_cloud]
+            "variables": {entry[0]: entry[1] for entry in target.get("variables", {}).values()},
+            "lists": {entry[0]: list(entry[1]) for entry in target.get("lists", {}).values()},
             "costumes": [
                 Costume(
                     c["name"],
