@@ -13,7 +13,7 @@ from sb3gen.errors import Sb3genError
 # name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("sb3gen.build", "train (or load) a network and compile it into build/mnist.sb3"),
-    "verify": ("sb3gen.verify", "run an .sb3 in the real Scratch VM and prove its numbers equal the reference"),
+    "verify": ("sb3gen.verify", "run an .sb3 in the real Scratch VM, prove its numbers equal the reference"),
     "show": ("sb3gen.scratch.show_cli", "print every script of an .sb3 in scratchblocks text notation"),
     "info": ("sb3gen.scratch.info_cli", "print an .sb3's sizes against the Scratch website's limits"),
     "train": ("sb3gen.ml.train_cli", "train the Keras network only and write history and plots"),
