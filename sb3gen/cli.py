@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from sb3gen import __version__
@@ -43,6 +44,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # TensorFlow's C++ start-up chatter (oneDNN, absl) buries sb3gen's own report; Python errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = make_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -93,6 +93,7 @@ def write_sb3(path: str | os.PathLike, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; use the usual mode
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -123,3 +124,9 @@ def read_sb3(path_or_bytes: str | os.PathLike | bytes) -> tuple[dict, dict[str, 
     if not isinstance(project_json, dict) or "targets" not in project_json:
         raise Sb3genError(f"{label}: project.json has no targets (a Scratch 2 project or not a project)")
     return project_json, assets
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
