@@ -72,14 +72,14 @@ def run(args: argparse.Namespace) -> int:
     config = PRESETS[args.preset].with_changes(
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
         hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed)
+    # Everything that can be refused is refused before the data is read or a network trained.
+    prepare_output(args.output)
+    net = load_network(args) if given else None
+    trained = net is None
+    n_inputs = net.layer_sizes[0] if net is not None else config.layer_sizes[0]
+    check_image_counts(args.train_images, args.test_images, n_inputs)
     dataset = load_mnist(args.data)
     print(f"data: {dataset.describe()}")
-    if given:
-        net = load_network(args)
-        trained = False
-    else:
-        net = None
-        trained = True
     settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
     inputs = preprocess(dataset.images, settings)
     train_idx, test_idx = select_subsets(dataset.labels, args.train_images, args.test_images, args.seed)
@@ -114,6 +114,32 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.output} ({len(sb3):,} bytes) in {build_seconds:.2f} s (without training)"
           f"{', network.json, subsets.json, history.json, training.png' if trained else ', network.json'}")
     return 0
+
+
+def prepare_output(output: Path) -> None:
+    """Create the output folder and prove it takes a file, so no training is lost to an unwritable path."""
+    if output.is_dir():
+        raise Sb3genError(f"-o {output} is a folder; name the .sb3 to write, e.g. {output / 'mnist.sb3'}")
+    folder = output.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".{output.name}.write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise Sb3genError(f"cannot write to {folder}: {exc.strerror or exc}; choose another -o") from None
+
+
+def check_image_counts(n_train: int, n_test: int, n_inputs: int) -> None:
+    """A list holds at most 200,000 items on the Scratch website, and images are one item per pixel."""
+    from sb3gen.scratch.packer import LIST_LIMIT
+
+    if n_train < 1 or n_test < 1:
+        raise Sb3genError("--train-images and --test-images must be at least 1")
+    for flag, count in (("--train-images", n_train), ("--test-images", n_test)):
+        if count * n_inputs > LIST_LIMIT:
+            raise Sb3genError(f"{flag} {count} needs {count * n_inputs:,} list items ({n_inputs} per image), "
+                              f"over Scratch's {LIST_LIMIT:,} per list: use at most {LIST_LIMIT // n_inputs}")
 
 
 def load_network(args: argparse.Namespace):

@@ -1,0 +1,49 @@
+"""`sb3gen build` refuses bad requests before reading data or training, and writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sb3gen.cli import main
+
+
+def run_build(capsys, *args: str) -> tuple[int, str]:
+    code = main(["build", *args])
+    return code, capsys.readouterr().err
+
+
+def test_unwritable_output_is_refused_before_any_work(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    code, err = run_build(capsys, "-o", str(blocker / "mnist.sb3"))
+    assert code == 2
+    assert f"cannot write to {blocker}" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a file"]
+
+
+def test_output_that_is_a_folder_is_refused(tmp_path: Path, capsys) -> None:
+    code, err = run_build(capsys, "-o", str(tmp_path))
+    assert code == 2
+    assert "is a folder" in err and str(tmp_path / "mnist.sb3") in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag, count, limit",
+                         [("--train-images", "1100", "1020"), ("--test-images", "2000", "1020")])
+def test_image_counts_over_the_list_limit_are_refused(tmp_path: Path, capsys, flag, count, limit) -> None:
+    code, err = run_build(capsys, flag, count, "-o", str(tmp_path / "mnist.sb3"))
+    assert code == 2
+    assert f"{flag} {count}" in err and "200,000" in err and f"at most {limit}" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_model_file_is_refused_before_the_data_is_read(tmp_path: Path, capsys) -> None:
+    model = tmp_path / "model.keras"
+    model.write_bytes(b"not a zip")
+    code, err = run_build(capsys, "--model", str(model), "--data", str(tmp_path / "missing.npz"),
+                          "-o", str(tmp_path / "out" / "mnist.sb3"))
+    assert code == 2
+    assert str(model) in err and "missing.npz" not in err
+    assert not (tmp_path / "out" / "mnist.sb3").exists()
