@@ -272,12 +272,12 @@ def train_check(data: ProjectData, run: VmRun) -> Check:
                      [f"`weights` has {vm_weights.size} items after training, expected {ref.weights.size}"])
     weight_error = float(np.max(np.abs(vm_weights - ref.weights)) / max(np.max(np.abs(ref.weights)), 1e-300))
     loss_error = abs(vm_loss - loss) / max(abs(loss), 1e-300)
-    identical = int(np.sum(vm_weights != ref.weights))
+    differing = int(np.sum(vm_weights != ref.weights))
     changed = int(np.sum(ref.weights != data.weights))
     check = Check(5, "one `train` epoch from the project's weights equals the reference's training",
                   weight_error <= RELATIVE_TOLERANCE and loss_error <= RELATIVE_TOLERANCE
                   and int(float(run.after_train["epoch"])) >= 1)
-    exact = "bit-identical" if identical == 0 else f"{identical:,} items differ"
+    exact = "bit-identical" if differing == 0 else f"{differing:,} items differ"
     check.lines.append(f"weights: {changed:,} of {ref.weights.size:,} changed by training; "
                        f"relative difference {weight_error:.1e} ({exact})")
     check.lines.append(f"loss: Scratch {vm_loss!r}, reference {loss!r} (relative difference "
