@@ -3,6 +3,10 @@ predicting, during training) and pictures of the generated scripts (scratchblock
 
     python scripts/screenshots.py                 # uses build/mnist.sb3, building it first if missing
     python scripts/screenshots.py --sb3 other.sb3 --out docs
+    python scripts/screenshots.py --lang ja       # docs/editor-predict-ja.png from build/mnist-ja.sb3
+
+Pictures of the editor are taken in a 1440x900 window (a common laptop screen), wide enough for the script
+area to show a script together with its block comment.
 
 Needs what the browser test needs: node/npm and Debian's chromium (the Scratch GUI is fetched into a cache).
 """
@@ -30,6 +34,7 @@ SCRIPT_PICTURES = [
     ("scripts-train.png", "Network", ["when I receive [train v]", "define train on images from",
                                       "define sigmoid of"]),
 ]
+VIEWPORT = {"width": 1440, "height": 900}
 EDITOR_SHOTS = {  # picture in docs/ <- screenshot taken by tests/browser/mnist_scenario.mjs
     "editor-predict.png": "editor-predict-0.png",
     "stage-predict.png": "stage-predict-0.png",
@@ -43,24 +48,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sb3", type=Path,
                         help="project to show (default: build/mnist.sb3, built if missing)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the pictures")
+    parser.add_argument("--lang", default="en",
+                        help="language of the build; other than en: only editor-predict-<lang>.png")
     args = parser.parse_args(argv)
-    sb3 = args.sb3 or ROOT / "build" / "mnist.sb3"
+    english = args.lang == "en"
+    sb3 = args.sb3 or ROOT / "build" / ("mnist.sb3" if english else f"mnist-{args.lang}.sb3")
     if args.sb3 is None and not sb3.is_file():
-        subprocess.run([sys.executable, "-m", "sb3gen", "build", "-o", str(sb3)], check=True)
+        subprocess.run([sys.executable, "-m", "sb3gen", "build", "--lang", args.lang, "-o", str(sb3)],
+                       check=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    editor_pictures(sb3, args.out)
-    script_pictures(sb3, args.out)
+    if english:
+        editor_pictures(sb3, args.out, EDITOR_SHOTS, train=True)
+        script_pictures(sb3, args.out)
+    else:
+        shots = {f"editor-predict-{args.lang}.png": "editor-predict-0.png"}
+        editor_pictures(sb3, args.out, shots, train=False)
     return 0
 
 
-def editor_pictures(sb3: Path, out: Path) -> None:
+def editor_pictures(sb3: Path, out: Path, shots: dict[str, str], *, train: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="sb3gen-shots-") as tmp:
-        options = {"sb3": str(sb3), "load": "menu", "shots": tmp, "test": False,
-                   "pad": {"left": PAD.left, "top": PAD.top, "size": PAD.side * PAD.cell}}
+        pad = {"left": PAD.left, "top": PAD.top, "size": PAD.side * PAD.cell}
+        options = {"sb3": str(sb3), "load": "menu", "shots": tmp, "train": train, "test": False,
+                   "viewport": VIEWPORT, "pad": pad}
         report = editor_harness.run_driver("mnist_scenario.mjs", [json.dumps(options)], timeout=900)
         if "error" in report or report["problems"]:
             raise SystemExit(f"the editor run failed: {report.get('error')} {report['problems']}")
-        for picture, shot in EDITOR_SHOTS.items():
+        for picture, shot in shots.items():
             shutil.copyfile(Path(tmp) / shot, out / picture)
             print(f"wrote {out / picture}")
     digits = ", ".join(f"drew {d['drawn']} -> {d['prediction']}" for d in report["digits"])

@@ -81,6 +81,7 @@ def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
     t = ui_i18n.texts(lang)
     prep = preprocess_settings(settings)
     _check_interface(project, prep["image_size"])
+    font_size = ui_costumes.label_font_size([t[button.label] for button in BUTTONS])
     stage = project.stage
     stage.lists["pad"] = [0] * (pad_reference.SIDE * pad_reference.SIDE)
     stage.variables.update({"message": "", "training progress": ""})
@@ -92,7 +93,7 @@ def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
         _answer_sprite(t),
         _bars_sprite(t),
         _progress_sprite(t),
-        *(_button_sprite(button, t) for button in BUTTONS),
+        *(_button_sprite(button, t, font_size) for button in BUTTONS),
     ])
     project.monitors.extend(_monitors())
 
@@ -167,9 +168,9 @@ def _progress_sprite(t: dict[str, str]) -> Sprite:
     return sprite
 
 
-def _button_sprite(button: Button, t: dict[str, str]) -> Sprite:
+def _button_sprite(button: Button, t: dict[str, str], font_size: float) -> Sprite:
     sprite = Sprite(name=button.sprite, x=L.BUTTON_COLUMNS_X[button.column], y=L.BUTTON_ROWS_Y[button.row])
-    sprite.costumes.append(ui_costumes.button(t[button.label], button.colour))
+    sprite.costumes.append(ui_costumes.button(t[button.label], button.colour, font_size))
     sprite.add_scripts(render_template("ui/button.sb", t=t, action=button.action), "ui/button.sb")
     return sprite
 
@@ -178,6 +179,8 @@ def _monitors() -> list[Monitor]:
     x, y = L.monitor_position(*L.MONITORS_TOP_LEFT)
     shown = [Monitor("Stage", name, x=x, y=y + i * L.MONITORS_STEP)
              for i, name in enumerate(("accuracy", "loss", "epoch"))]
+    message_x, message_y = L.monitor_position(*L.MESSAGE_TOP_LEFT)
+    message = Monitor("Stage", "message", mode="large", x=message_x, y=message_y)
     readout_x, readout_y = L.monitor_position(*L.PROGRESS_READOUT)
     readout = Monitor("Stage", "training progress", mode="large", x=readout_x, y=readout_y, visible=False)
-    return [*shown, readout]
+    return [*shown, message, readout]

@@ -15,14 +15,30 @@ def _svg(width: float, height: float, body: str) -> str:
             f'viewBox="0 0 {width} {height}">\n{body}\n</svg>\n')
 
 
-def button(label: str, colour: str) -> Costume:
-    """A rounded rectangle with a white label in the middle."""
+BUTTON_FONT_SIZE = 13
+BUTTON_PADDING = 10  # free space left and right of a label
+
+
+def text_width(text: str, font_size: float) -> float:
+    """Generous width of bold text: wide (CJK) characters take a full em, others about 0.55 em."""
+    return sum(font_size * (1.0 if ord(ch) >= 0x2E80 else 0.55) for ch in text)
+
+
+def label_font_size(labels: list[str]) -> float:
+    """One font size for all buttons, smaller when the longest label would not fit at the usual size."""
+    room = L.BUTTON_WIDTH - 2 * BUTTON_PADDING
+    widest = max(text_width(label, BUTTON_FONT_SIZE) for label in labels)
+    return round(BUTTON_FONT_SIZE * min(1.0, room / widest), 1)
+
+
+def button(label: str, colour: str, size: float) -> Costume:
+    """A rounded rectangle with a white label of this font size in the middle."""
     w, h = L.BUTTON_WIDTH, L.BUTTON_HEIGHT
     body = (
         f'<rect x="1" y="1" width="{w - 2}" height="{h - 2}" rx="8" ry="8" fill="{colour}" '
         f'stroke="#00000033" stroke-width="2"/>\n'
-        f'<text x="{w / 2}" y="{h / 2 + 5}" text-anchor="middle" {FONT} font-size="13" font-weight="bold" '
-        f'fill="#ffffff">{escape(label)}</text>'
+        f'<text x="{w / 2}" y="{h / 2 + size * 0.38:g}" text-anchor="middle" {FONT} font-size="{size:g}" '
+        f'font-weight="bold" fill="#ffffff">{escape(label)}</text>'
     )
     return Costume.svg("button", _svg(w, h, body))
 
@@ -63,8 +79,8 @@ def backdrop(t: dict[str, str]) -> Costume:
     )
     bars_x = L.BARS_LEFT + L.STAGE_WIDTH / 2
     labels = "".join(
-        f'<text x="{bars_x - 10}" y="{L.STAGE_HEIGHT / 2 - (L.BARS_TOP_Y - k * L.BARS_STEP) + 4}" '
-        f'text-anchor="middle" {FONT} font-size="10" fill="#575e75">{k}</text>'
+        f'<text x="{bars_x - 10}" y="{L.STAGE_HEIGHT / 2 - (L.BARS_TOP_Y - k * L.BARS_STEP) + 3}" '
+        f'text-anchor="middle" {FONT} font-size="9" fill="#575e75">{k}</text>'
         for k in range(10)
     )
     monitors_x, monitors_y = L.monitor_position(*L.MONITORS_TOP_LEFT)

@@ -19,9 +19,9 @@ _TEXT: dict[str, dict[str, str]] = {
     "button train": {"en": "Train one epoch", "ja": "1エポック学習"},
     "button restore": {"en": "Restore weights", "ja": "重みを元に戻す"},
     "button randomize": {"en": "Random weights", "ja": "重みをランダムに"},
-    # Messages (the answer sprite says them)
+    # Messages (the message line under the pad shows them)
     "hello": {"en": "Draw a digit on the pad!", "ja": "パッドに数字を書いてね！"},
-    "busy": {"en": "Busy: wait until it finishes", "ja": "計算中です。終わるまで待ってね"},
+    "busy": {"en": "Busy: please wait", "ja": "計算中です。待ってね"},
     "i think": {"en": "I think it is a ", "ja": "これは "},
     "i think end": {"en": "", "ja": " だと思う"},
     "empty pad": {"en": "The pad is empty: draw a digit first", "ja": "パッドが空です。先に数字を書いてね"},

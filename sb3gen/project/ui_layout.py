@@ -15,9 +15,9 @@ STAGE_HEIGHT = 360
 class PadGeometry:
     """28x28 cells of `cell` pixels; (left, top) is the pad's top-left corner."""
 
-    left: int = -236
-    top: int = 156
-    cell: int = 8
+    left: int = -232
+    top: int = 158
+    cell: int = 7
     side: int = 28
 
     @property
@@ -35,33 +35,40 @@ class PadGeometry:
 
 PAD = PadGeometry()
 
-# Buttons: two rows of four, under the pad.
-BUTTON_WIDTH = 114
-BUTTON_HEIGHT = 28
-BUTTON_COLUMNS_X = (-180, -60, 60, 180)
-BUTTON_ROWS_Y = (-94, -128)
+# Stage plan (pixels from the top-left): caption and pad on the left (x 8..204, y 22..218), the answer card,
+# monitors and bars in the right column; under them the message line, two rows of buttons, and the progress
+# strip. Nothing overlaps and nothing touches the stage's edge (see docs/stage-predict.png).
 
-# The big answer digit, top right.
-ANSWER_X, ANSWER_Y = 50, 124
+# The big answer digit, top of the right column (no speech bubble: messages have their own line).
+ANSWER_X, ANSWER_Y = 20, 110
 ANSWER_WIDTH, ANSWER_HEIGHT = 80, 96
 
 # Monitors of accuracy, loss and epoch, stacked to the right of the answer (their top-left corner).
-MONITORS_TOP_LEFT = (98, 150)
+MONITORS_TOP_LEFT = (72, 140)
 MONITORS_STEP = 26
 
 # Ten probability bars (pen), one row per digit from the top.
-BARS_LEFT = 30
-BARS_LENGTH = 196
-BARS_TOP_Y = 30
-BARS_STEP = 10
-BARS_PEN_SIZE = 7
+BARS_LEFT = -4
+BARS_LENGTH = 230
+BARS_TOP_Y = 34
+BARS_STEP = 8
+BARS_PEN_SIZE = 6
+
+# The message line (a large monitor of `message`) across the stage under the pad.
+MESSAGE_TOP_LEFT = (-232, -48)
+
+# Buttons: two rows of four, under the message line.
+BUTTON_WIDTH = 114
+BUTTON_HEIGHT = 28
+BUTTON_COLUMNS_X = (-180, -60, 60, 180)
+BUTTON_ROWS_Y = (-92, -124)
 
 # Training progress bar (pen) along the bottom, its readout (a large monitor) to the right.
-PROGRESS_LEFT = -230
-PROGRESS_LENGTH = 220
-PROGRESS_Y = -160
+PROGRESS_LEFT = -232
+PROGRESS_LENGTH = 200
+PROGRESS_Y = -154
 PROGRESS_PEN_SIZE = 10
-PROGRESS_READOUT = (4, -149)
+PROGRESS_READOUT = (-20, -143)
 
 
 def monitor_position(stage_x: float, stage_y: float) -> tuple[int, int]:

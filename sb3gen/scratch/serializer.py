@@ -173,13 +173,15 @@ class TargetWriter:
 
     def _comment(self, block_id: str, text: str) -> None:
         comment_id = f"{block_id}-comment"
-        lines = max(1, math.ceil(len(text) / 28)) + text.count("\n")
+        # about 26 narrow characters a line (word wrap loses some); wide (CJK) characters count twice
+        width = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+        lines = max(1, math.ceil(width / 26)) + text.count("\n")
         self.comments[comment_id] = {
             "blockId": block_id,
             "x": self._place.x + self._place.width + COMMENT_GAP,
             "y": self._place.y + self._row * ROW_HEIGHT,
             "width": COMMENT_WIDTH,
-            "height": min(400, 32 + 20 * lines),
+            "height": min(400, 44 + 24 * lines),
             "minimized": False,
             "text": text,
         }

@@ -7,7 +7,8 @@
 // Options (JSON): sb3 (required); load "menu" (File > Load from your computer) or "vm"; shots: a folder for
 // screenshots or null; train/test: false to skip them; selfCheck: provoke each problem kind at the end; pad: {left, top, size} of the 28x28 pad in stage
 // coordinates (else the bounds of a sprite named padSprite); buttons: sprite names of the buttons;
-// editSprite: the sprite whose code the editor shows while the scenario runs.
+// editSprite: the sprite whose code the editor shows while the scenario runs; viewport: {width, height} of
+// the browser window (default 1280x800).
 import path from 'node:path';
 import {Editor} from './editor.mjs';
 
@@ -99,7 +100,7 @@ async function selfCheck (editor) {
 async function main () {
     const report = {options, digits: [], shots: []};
     const t0 = Date.now();
-    const editor = await Editor.open({guiDist: process.env.SB3GEN_GUI_DIST});
+    const editor = await Editor.open({guiDist: process.env.SB3GEN_GUI_DIST, viewport: options.viewport});
     const shot = async (name, opts) => {
         if (!options.shots) return;
         const file = path.resolve(options.shots, name);
