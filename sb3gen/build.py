@@ -95,9 +95,11 @@ def run(args: argparse.Namespace) -> int:
     net.metrics.update({"data_source": dataset.source, "data_images": len(dataset)})
 
     started = time.perf_counter()
+    scratch_accuracy = reference_accuracy(net, inputs[test_idx], dataset.labels[test_idx], args)
     sb3, project_json = compile_network(net, inputs[train_idx], dataset.labels[train_idx], inputs[test_idx],
                                         dataset.labels[test_idx], math=args.math, lang=args.lang,
-                                        learning_rate=args.scratch_learning_rate)
+                                        learning_rate=args.scratch_learning_rate,
+                                        test_accuracy=scratch_accuracy)
     from sb3gen.scratch import write_sb3
 
     write_sb3(args.output, sb3)
@@ -107,7 +109,6 @@ def run(args: argparse.Namespace) -> int:
     write_text_atomic(out_dir / "subsets.json", json.dumps(subsets) + "\n")
     build_seconds = time.perf_counter() - started
 
-    scratch_accuracy = reference_accuracy(net, inputs[test_idx], dataset.labels[test_idx], args)
     print(f"network {layers_text(net.layer_sizes)} {net.hidden_activation}, math {args.math}: accuracy in "
           f"Scratch (reference) {scratch_accuracy:.1f}%")
     print(size_report(project_json, sb3))
@@ -165,14 +166,15 @@ def train_keras(config, inputs: np.ndarray, labels: np.ndarray, test_idx: np.nda
 
 
 def compile_network(net, train_images, train_labels, test_images, test_labels, *, math: str, lang: str,
-                    learning_rate: float) -> tuple[bytes, dict]:
+                    learning_rate: float, test_accuracy: float | None = None) -> tuple[bytes, dict]:
     """The .sb3 bytes (limits checked by the packer) and its project.json."""
     from sb3gen.project import build_network_project
     from sb3gen.scratch import compile_project, pack_sb3
 
     project = build_network_project(net.layer_sizes, net.hidden_activation, net.weights, train_images,
                                     train_labels, test_images, test_labels, math=math, lang=lang,
-                                    learning_rate=learning_rate, ui_settings=net.preprocess.to_dict())
+                                    learning_rate=learning_rate, ui_settings=net.preprocess.to_dict(),
+                                    test_accuracy=test_accuracy)
     compiled = compile_project(project)
     return pack_sb3(compiled), compiled.project_json
 

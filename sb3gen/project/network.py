@@ -60,10 +60,12 @@ def build_network_project(
     lang: str = "en",
     learning_rate: float = DEFAULT_LEARNING_RATE,
     ui_settings: dict[str, Any] | None = None,
+    test_accuracy: float | None = None,
 ) -> Project:
     """The whole project: stage lists/variables pre-filled, Network sprite scripts, and the UI if available.
 
-    Images are (N, n_inputs) arrays of 0/1; weights the flat day-2 layout."""
+    Images are (N, n_inputs) arrays of 0/1; weights the flat day-2 layout. `test_accuracy` (percent, what
+    `test` gives for the shipped weights) fills the accuracy monitor before anyone has pressed Test."""
     if math not in ("tables", "native"):
         raise Sb3genError(f"--math must be tables or native, not {math!r}")
     if lang not in LANGUAGES:
@@ -89,7 +91,8 @@ def build_network_project(
         stage.lists["exp table"] = tables.exp_table().tolist()
         stage.lists["log table"] = tables.log_table().tolist()
     stage.variables.update({
-        "accuracy": 0, "loss": 0, "epoch": 0, "prediction": 0, "LEARNING_RATE": float(learning_rate),
+        "accuracy": 0 if test_accuracy is None else test_accuracy,
+        "loss": 0, "epoch": 0, "prediction": 0, "LEARNING_RATE": float(learning_rate),
         "busy": 0, "progress": 0, "images per second": 0, "hidden activation": hidden_activation,
     })
     project = Project(stage=stage, sprites=[])
