@@ -62,8 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sb3gen.files import write_text_atomic
     from sb3gen.ml.dataset import load_mnist
-    from sb3gen.ml.network import layers_text, parse_layer_sizes, write_text_atomic
+    from sb3gen.ml.network import layers_text, parse_layer_sizes
     from sb3gen.ml.preprocess import PreprocessSettings, preprocess
     from sb3gen.ml.subsets import select_subsets
 

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from sb3gen.errors import Sb3genError
-from sb3gen.ml.network import Network, layers_text, weight_count, write_text_atomic
+from sb3gen.files import write_text_atomic
+from sb3gen.ml.network import Network, layers_text, weight_count
 
 LAYER_END = "###########"
 

@@ -10,8 +10,6 @@ Hidden layers use `hidden_activation`; the output layer is always softmax.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sb3gen.errors import Sb3genError
+from sb3gen.files import write_text_atomic
 from sb3gen.ml.preprocess import PreprocessSettings
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "relu")
@@ -162,27 +161,3 @@ class Network:
         except (OSError, UnicodeDecodeError) as exc:
             raise Sb3genError(f"{path}: cannot read network file ({exc})") from exc
         return cls.from_json(text, str(path))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    write_bytes_atomic(path, text.encode("utf-8"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sb3gen.ml.network import write_bytes_atomic
+from sb3gen.files import write_bytes_atomic
 
 
 def save_figure(figure, path: Path) -> None:

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from sb3gen.errors import Sb3genError
+from sb3gen.files import write_text_atomic
 from sb3gen.ml.keras_model import build_keras_model, flatten_keras, import_keras, to_model_input
-from sb3gen.ml.network import Network, write_text_atomic
+from sb3gen.ml.network import Network
 from sb3gen.ml.preprocess import PreprocessSettings
 from sb3gen.ml.presets import TrainConfig
 

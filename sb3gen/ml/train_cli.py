@@ -19,7 +19,8 @@ import argparse
 import json
 from pathlib import Path
 
-from sb3gen.ml.network import parse_layer_sizes, write_text_atomic
+from sb3gen.files import write_text_atomic
+from sb3gen.ml.network import parse_layer_sizes
 from sb3gen.ml.presets import PRESETS
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sb3gen.errors import Sb3genError
+from sb3gen.files import write_bytes_atomic
 from sb3gen.scratch.errors import LimitError
 
 if TYPE_CHECKING:
@@ -83,21 +83,11 @@ def pack_sb3(compiled: CompiledProject) -> bytes:
 
 
 def write_sb3(path: str | os.PathLike, data: bytes) -> None:
-    """Write atomically: a temporary file in the same folder, then os.replace."""
-    target = Path(path)
+    """Write atomically (a temporary file in the same folder, then os.replace); Sb3genError on failure."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        write_bytes_atomic(path, data)
     except OSError as exc:
-        raise Sb3genError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; use the usual mode
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise Sb3genError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise Sb3genError(f"cannot write {Path(path)}: {exc.strerror or exc}") from None
 
 
 def read_sb3(path_or_bytes: str | os.PathLike | bytes) -> tuple[dict, dict[str, bytes]]:
@@ -124,9 +114,3 @@ def read_sb3(path_or_bytes: str | os.PathLike | bytes) -> tuple[dict, dict[str, 
     if not isinstance(project_json, dict) or "targets" not in project_json:
         raise Sb3genError(f"{label}: project.json has no targets (a Scratch 2 project or not a project)")
     return project_json, assets
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
