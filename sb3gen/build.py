@@ -12,7 +12,6 @@ seed give the same .sb3 bytes.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -62,11 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sb3gen.files import write_text_atomic
     from sb3gen.ml.dataset import load_mnist
     from sb3gen.ml.network import layers_text, parse_layer_sizes
     from sb3gen.ml.preprocess import PreprocessSettings, preprocess
-    from sb3gen.ml.subsets import select_subsets
+    from sb3gen.ml.subsets import select_subsets, write_subsets
 
     out_dir = args.output.parent
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
@@ -105,9 +103,8 @@ def run(args: argparse.Namespace) -> int:
 
     write_sb3(args.output, sb3)
     net.save(out_dir / "network.json")
-    subsets = {"data_source": dataset.source, "data_images": len(dataset), "seed": args.seed,
-               "train_indices": train_idx.tolist(), "test_indices": test_idx.tolist()}
-    write_text_atomic(out_dir / "subsets.json", json.dumps(subsets) + "\n")
+    write_subsets(out_dir / "subsets.json", data_source=dataset.source, data_images=len(dataset),
+                  seed=args.seed, train_indices=train_idx, test_indices=test_idx)
     build_seconds = time.perf_counter() - started
 
     print(f"network {layers_text(net.layer_sizes)} {net.hidden_activation}, math {args.math}: accuracy in "

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 
 from sb3gen.errors import Sb3genError
+from sb3gen.files import write_text_atomic
 
 N_CLASSES = 10
 
@@ -38,3 +42,11 @@ def select_subsets(labels: np.ndarray, n_train: int = 600, n_test: int = 100,
     train = rng.permutation(np.concatenate(train_parts)).astype(np.int64)
     test = rng.permutation(np.concatenate(test_parts)).astype(np.int64)
     return train, test
+
+
+def write_subsets(path: str | os.PathLike, *, data_source: str, data_images: int, seed: int,
+                  train_indices: np.ndarray, test_indices: np.ndarray) -> None:
+    """subsets.json: which images of which data the project carries, so a run can be traced back."""
+    record = {"data_source": data_source, "data_images": data_images, "seed": seed,
+              "train_indices": train_indices.tolist(), "test_indices": test_indices.tolist()}
+    write_text_atomic(path, json.dumps(record) + "\n")

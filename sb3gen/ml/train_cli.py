@@ -16,10 +16,8 @@ inverted input (the day-2 article); day3 = 196-20-8-4-10 sigmoid (the day-3 arti
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from sb3gen.files import write_text_atomic
 from sb3gen.ml.network import parse_layer_sizes
 from sb3gen.ml.presets import PRESETS
 
@@ -54,6 +52,7 @@ def config_from_args(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from sb3gen.ml.pipeline import train_from_data
+    from sb3gen.ml.subsets import write_subsets
 
     config = config_from_args(args)
     shape = "-".join(map(str, config.layer_sizes))
@@ -63,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
                              subset_seed=args.seed, out_dir=args.out, verbose=0 if args.quiet else 2)
     network_path = args.out / "network.json"
     result.network.save(network_path)
-    subsets = {"data_source": result.dataset.source, "data_images": len(result.dataset), "seed": args.seed,
-               "train_indices": result.train_indices.tolist(), "test_indices": result.test_indices.tolist()}
-    write_text_atomic(args.out / "subsets.json", json.dumps(subsets) + "\n")
+    write_subsets(args.out / "subsets.json", data_source=result.dataset.source,
+                  data_images=len(result.dataset), seed=args.seed, train_indices=result.train_indices,
+                  test_indices=result.test_indices)
     m = result.network.metrics
     nan = float("nan")
     print(f"trained in {result.train_seconds:.1f} s: accuracy {m['train_accuracy']:.3f} on training, "
