@@ -150,13 +150,13 @@ def load_network(args: argparse.Namespace):
 
 
 def train_keras(config, inputs: np.ndarray, labels: np.ndarray, test_idx: np.ndarray, out_dir: Path):
+    from sb3gen.ml.network import layers_text
     from sb3gen.ml.pipeline import train_network
     from sb3gen.ml.preprocess import PreprocessSettings
 
     fit_idx = np.setdiff1d(np.arange(len(labels)), test_idx)
-    shape = "-".join(map(str, config.layer_sizes))
-    print(f"training {shape} {config.hidden_activation} with Keras: {config.epochs} epochs on "
-          f"{len(fit_idx):,} images (all but the {len(test_idx)} test images)")
+    print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation} with Keras: "
+          f"{config.epochs} epochs on {len(fit_idx):,} images (all but the {len(test_idx)} test images)")
     net, _ = train_network(inputs[fit_idx], labels[fit_idx], config, x_test=inputs[test_idx],
                            y_test=labels[test_idx], preprocess=PreprocessSettings(invert=config.invert),
                            verbose=2, out_dir=out_dir)

@@ -13,7 +13,7 @@ import numpy as np
 from sb3gen.errors import Sb3genError
 from sb3gen.files import write_text_atomic
 from sb3gen.ml.keras_model import build_keras_model, flatten_keras, import_keras, to_model_input
-from sb3gen.ml.network import Network
+from sb3gen.ml.network import Network, layers_text
 from sb3gen.ml.preprocess import PreprocessSettings
 from sb3gen.ml.presets import TrainConfig
 
@@ -105,6 +105,6 @@ def write_training_outputs(out_dir: Path, history: dict[str, list[float]], metri
 
 def training_title(metrics: dict[str, Any]) -> str:
     config = metrics["config"]
-    shape = "-".join(str(n) for n in config["layer_sizes"])
-    return (f"{shape} {config['hidden_activation']}, {metrics['train_images']:,} training images, "
-            f"batch {config['batch_size']}, lr {config['learning_rate']}")
+    return (f"{layers_text(config['layer_sizes'])} {config['hidden_activation']}, "
+            f"{metrics['train_images']:,} training images, batch {config['batch_size']}, "
+            f"lr {config['learning_rate']}")

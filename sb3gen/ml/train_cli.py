@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sb3gen.ml.network import parse_layer_sizes
+from sb3gen.ml.network import layers_text, parse_layer_sizes
 from sb3gen.ml.presets import PRESETS
 
 
@@ -55,9 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.ml.subsets import write_subsets
 
     config = config_from_args(args)
-    shape = "-".join(map(str, config.layer_sizes))
-    print(f"training {shape} {config.hidden_activation}, {config.epochs} epochs, batch {config.batch_size}, "
-          f"seed {config.seed}{', inverted input' if config.invert else ''}")
+    print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation}, {config.epochs} epochs, "
+          f"batch {config.batch_size}, seed {config.seed}{', inverted input' if config.invert else ''}")
     result = train_from_data(config, args.data, n_train=args.train_images, n_test=args.test_images,
                              subset_seed=args.seed, out_dir=args.out, verbose=0 if args.quiet else 2)
     network_path = args.out / "network.json"
