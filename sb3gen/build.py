@@ -152,8 +152,8 @@ def load_network(args: argparse.Namespace):
 
 def train_keras(config, inputs: np.ndarray, labels: np.ndarray, test_idx: np.ndarray, out_dir: Path):
     from sb3gen.ml.network import layers_text
-    from sb3gen.ml.pipeline import train_network
     from sb3gen.ml.preprocess import PreprocessSettings
+    from sb3gen.ml.train import train_network
 
     fit_idx = np.setdiff1d(np.arange(len(labels)), test_idx)
     print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation} with Keras: "

@@ -13,6 +13,7 @@ from sb3gen.ml.network import Network
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
 from sb3gen.ml.presets import TrainConfig
 from sb3gen.ml.subsets import select_subsets
+from sb3gen.ml.train import train_network  # imports Keras only when called
 
 
 @dataclass
@@ -51,9 +52,3 @@ def train_from_data(config: TrainConfig, data_path: str | Path | None = None, *,
     network.metrics["data_source"] = dataset.source
     network.metrics["data_images"] = len(dataset)
     return TrainingRun(dataset, inputs, train_indices, test_indices, network, history, seconds)
-
-
-def train_network(*args, **kwargs):
-    from sb3gen.ml.train import train_network as train  # imports Keras lazily
-
-    return train(*args, **kwargs)
