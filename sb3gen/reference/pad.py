@@ -22,6 +22,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sb3gen.reference.tables import js_round
+
 SIDE = 28  # MNIST's frame
 BOX = 20  # MNIST's digit box
 CENTRE = 14.0  # where MNIST puts the centre of mass (cell-index coordinates; measured mean 14.05, 14.01)
@@ -36,7 +38,7 @@ BRUSH: tuple[tuple[int, int, float], ...] = (
 
 def scratch_round(x: float) -> int:
     """Scratch's `round` (JavaScript Math.round): halves go towards +infinity."""
-    return math.floor(x + 0.5)
+    return int(js_round(x))
 
 
 @dataclass(frozen=True)
