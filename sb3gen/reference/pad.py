@@ -10,7 +10,7 @@ Normalisation (MNIST's own recipe, done in blocks):
 2. scale: the box is resampled (aspect kept) into a 20x20 box by bilinear interpolation; box cell (i, j)
    samples the pad at centre + (i + 0.5 - 10) * scale - 0.5 (half-pixel centres, scale = longest side / 20,
    cells outside the pad read 0); the box's centre of mass is summed on the way;
-3. centre: the box is placed in the 28x28 frame shifted by round(13.5 - centre of mass) rows/columns
+3. centre: the box is placed in the 28x28 frame shifted by round(14 - centre of mass) rows/columns
    (Scratch's round: halves go up), so the mass sits in the frame's middle; what falls outside is cut.
 Then the training images' own steps: crop the border, bilinear resize with TensorFlow's half-pixel rule
 (lower = max(floor, 0), upper = min(ceil, n - 1), weight = src - floor), threshold `>`, optional invert.
