@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from sb3gen.errors import Sb3genError
+from sb3gen.files import write_text_atomic
 
 HERE = Path(__file__).resolve().parent
 PACKAGE_FILES = ("package.json", "package-lock.json")
@@ -68,9 +69,7 @@ def ensure_node_tools() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits here, then finds the marker
         if not _installed(marker, wanted):
             _install(npm, target)
-            tmp = marker.with_suffix(".tmp")
-            tmp.write_text(wanted)
-            os.replace(tmp, marker)
+            write_text_atomic(marker, wanted)
     return target
 
 
