@@ -61,10 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sb3gen.ml.dataset import load_mnist
     from sb3gen.ml.network import layers_text, parse_layer_sizes
-    from sb3gen.ml.preprocess import PreprocessSettings, preprocess
-    from sb3gen.ml.subsets import select_subsets, write_subsets
+    from sb3gen.ml.pipeline import prepare_data, train_held_out
+    from sb3gen.ml.preprocess import PreprocessSettings
+    from sb3gen.ml.subsets import write_subsets
 
     out_dir = args.output.parent
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
@@ -77,13 +77,12 @@ def run(args: argparse.Namespace) -> int:
     trained = net is None
     n_inputs = net.layer_sizes[0] if net is not None else config.layer_sizes[0]
     check_image_counts(args.train_images, args.test_images, n_inputs)
-    dataset = load_mnist(args.data)
-    print(f"data: {dataset.describe()}")
     settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
-    inputs = preprocess(dataset.images, settings)
-    train_idx, test_idx = select_subsets(dataset.labels, args.train_images, args.test_images, args.seed)
+    data = prepare_data(args.data, settings, n_train=args.train_images, n_test=args.test_images,
+                        seed=args.seed)
+    dataset, inputs, train_idx, test_idx = data.dataset, data.inputs, data.train_indices, data.test_indices
     if net is None:
-        net = train_keras(config, inputs, dataset.labels, test_idx, out_dir)
+        net, _ = train_held_out(config, data, out_dir=out_dir, verbose=2)
         keras_accuracy = float(net.metrics.get("test_accuracy", float("nan")))
         print(f"Keras test accuracy: {keras_accuracy:.1%} on {len(test_idx)} held-out images")
     else:
@@ -148,20 +147,6 @@ def load_network(args: argparse.Namespace):
     return network_from_sources(network=args.network, model=args.model, weights=args.weights,
                                 layers=args.layers, activation=args.activation, invert=bool(args.invert),
                                 default_network=None)
-
-
-def train_keras(config, inputs: np.ndarray, labels: np.ndarray, test_idx: np.ndarray, out_dir: Path):
-    from sb3gen.ml.network import layers_text
-    from sb3gen.ml.preprocess import PreprocessSettings
-    from sb3gen.ml.train import train_network
-
-    fit_idx = np.setdiff1d(np.arange(len(labels)), test_idx)
-    print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation} with Keras: "
-          f"{config.epochs} epochs on {len(fit_idx):,} images (all but the {len(test_idx)} test images)")
-    net, _ = train_network(inputs[fit_idx], labels[fit_idx], config, x_test=inputs[test_idx],
-                           y_test=labels[test_idx], preprocess=PreprocessSettings(invert=config.invert),
-                           verbose=2, out_dir=out_dir)
-    return net
 
 
 def compile_network(net, train_images, train_labels, test_images, test_labels, *, math: str, lang: str,

@@ -7,7 +7,8 @@ Modules (TensorFlow is imported only inside functions that need it):
 - network: Network (layer sizes, activation, flat weights, preprocess, metrics; JSON), weight layout doc
 - presets: TrainConfig, PRESETS ("default", "day2", "day3")
 - train: train_network(x, y, config, ...)          Keras, deterministic, history + plots
-- pipeline: train_from_data(config, data_path, ...) load -> preprocess -> subsets -> train
+- pipeline: prepare_data (load -> preprocess -> subsets), train_held_out (all but the test images),
+  train_from_data (both in one call)
 - keras_model: build_keras_model, flatten_keras, network_to_keras, to_model_input
 - model_file: load_model_file(path)                 .keras / .h5 of Flatten + Dense only
 - export: write/read_weight_lines, write/read_weight_csv
