@@ -24,35 +24,22 @@ DEFAULT_OUTPUT = Path("build") / "mnist.sb3"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from sb3gen.project.network import DEFAULT_LEARNING_RATE, LANGUAGES
+    from sb3gen.ml import options
+    from sb3gen.project.network import DEFAULT_LEARNING_RATE, LANGUAGES, MATH_MODES
 
     training = parser.add_argument_group("training with Keras (when no network is given)")
-    training.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                          help="default = 196-32-10 sigmoid; day2 = 196-8-4-10 relu, inverted input; "
-                               "day3 = 196-20-8-4-10 sigmoid (default: %(default)s)")
-    training.add_argument("--epochs", type=int, help="Keras epochs (default: the preset's)")
-    training.add_argument("--seed", type=int, default=0, help="seed for subsets and training (default: 0)")
-    training.add_argument("--data", type=Path, metavar="FILE",
-                          help="mnist.npz or the MNIST IDX .gz files (or their folder)")
+    options.add_preset(training, "the network to train")
+    options.add_training(training)
+    options.add_data(training)
     network = parser.add_argument_group("a trained network instead (one of)")
-    network.add_argument("--network", type=Path, metavar="FILE", help="network.json written by sb3gen")
-    network.add_argument("--model", type=Path, metavar="FILE", help="a Keras model (.keras or .h5)")
-    network.add_argument("--weights", type=Path, metavar="FILE",
-                         help="one number per line, day-2 layout (needs --layers and --activation)")
-    parser.add_argument("--layers", metavar="SIZES", help="layer sizes, e.g. 196,32,10 (for training or "
-                                                          "--weights)")
-    parser.add_argument("--activation", choices=["sigmoid", "relu"], help="hidden activation")
-    parser.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
-                        help="inverted input (ink 0, background 1), as the day-2 article")
+    options.add_network_sources(network, default_network=None)
+    options.add_shape(parser, "(for training or --weights)")
     project = parser.add_argument_group("the Scratch project")
-    project.add_argument("--train-images", type=int, default=600,
-                         help="training images carried by the project (default: %(default)s)")
-    project.add_argument("--test-images", type=int, default=100,
-                         help="held-out test images carried by the project (default: %(default)s)")
-    project.add_argument("--math", choices=["tables", "native"], default="tables",
+    options.add_image_counts(project)
+    project.add_argument("--math", choices=MATH_MODES, default=MATH_MODES[0],
                          help="exp/log from lookup tables (the day-3 article) or Scratch's own "
                               "e^ and ln blocks (default: %(default)s)")
-    project.add_argument("--lang", choices=list(LANGUAGES), default="en",
+    project.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                          help="language of labels and block comments (default: %(default)s)")
     project.add_argument("--scratch-learning-rate", type=float, default=DEFAULT_LEARNING_RATE,
                          help="LEARNING_RATE of the per-sample SGD inside Scratch (default: %(default)s)")

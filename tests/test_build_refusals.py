@@ -47,3 +47,21 @@ def test_a_bad_model_file_is_refused_before_the_data_is_read(tmp_path: Path, cap
     assert code == 2
     assert str(model) in err and "missing.npz" not in err
     assert not (tmp_path / "out" / "mnist.sb3").exists()
+
+
+@pytest.mark.parametrize("args, cause", [
+    (["--layers", "196,-5,10"], "argument --layers: layer sizes must be at least two whole numbers >= 1"),
+    (["--layers", "196,x,10"], "argument --layers: layer sizes must be whole numbers"),
+    (["--seed", "-1"], "argument --seed: -1 is outside 0 .. 4,294,967,295"),
+    (["--seed", "99999999999"], "argument --seed: 99999999999 is outside"),
+    (["--epochs", "0"], "argument --epochs: 0 must be at least 1"),
+])
+@pytest.mark.parametrize("command", ["build", "train"])
+def test_bad_options_are_one_line_and_exit_2(tmp_path: Path, capsys, command, args, cause) -> None:
+    out = ["-o", str(tmp_path / "mnist.sb3")] if command == "build" else ["--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as stopped:
+        main([command, *args, *out])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert cause in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

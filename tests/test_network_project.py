@@ -141,3 +141,19 @@ def test_one_run_checks_predict_against_the_reference(mnist_inputs):
         assert int(stage["variables"]["prediction"]) == expected.prediction
         assert np.array_equal(np.array(stage["lists"]["probabilities"], dtype=float), expected.probabilities)
         assert np.array_equal(np.array(stage["lists"]["activations"], dtype=float), expected.concatenated())
+
+
+def test_neurons_are_numbered_from_1_and_each_layer_says_where_its_weights_are():
+    sizes = [196, 8, 10]
+    _, project_json = sb3_of(sizes, "sigmoid", fan_in_weights(sizes, 0), synthetic_images(3, 1),
+                             synthetic_images(3, 2))
+    network = next(t for t in project_json["targets"] if t["name"] == NETWORK_SPRITE)
+    names = {v[0] for v in network["variables"].values()}
+    assert {f"out {k}" for k in range(1, 11)} <= names and "out 0" not in names
+    assert {f"h1.{k}" for k in range(1, 9)} <= names and "h1.0" not in names
+    texts = [c["text"] for c in network["comments"].values()]
+    # 196-8-10: layer 1 rows are items 1..1568, its biases 1569..1576; layer 2 follows
+    assert any("items 1 to 1,568 of the weights list (8 rows of 196" in t
+               and "biases items 1,569 to 1,576" in t for t in texts)
+    assert any("items 1,577 to 1,656" in t and "biases items 1,657 to 1,666" in t for t in texts)
+    assert any("between -0.0714 and 0.0714" in t for t in texts)  # rounded for people; blocks keep repr

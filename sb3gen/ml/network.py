@@ -40,11 +40,14 @@ def check_shape(layer_sizes: list[int], hidden_activation: str) -> None:
 
 
 def parse_layer_sizes(text: str) -> list[int]:
-    """'196,32,10' (or '196-32-10') -> [196, 32, 10]."""
+    """'196,32,10' (or '196-32-10') -> [196, 32, 10]; every size a whole number >= 1."""
+    parts = text.split(",") if "," in text else text.split("-")
     try:
-        sizes = [int(part) for part in text.replace("-", ",").split(",") if part.strip()]
-    except ValueError as exc:
-        raise Sb3genError(f"layer sizes must be whole numbers separated by commas, got {text!r}") from exc
+        sizes = [int(part) for part in parts]
+    except ValueError:
+        raise Sb3genError(f"layer sizes must be whole numbers separated by commas, got {text!r}") from None
+    if len(sizes) < 2 or any(n < 1 for n in sizes):
+        raise Sb3genError(f"layer sizes must be at least two whole numbers >= 1, got {text!r}")
     return sizes
 
 

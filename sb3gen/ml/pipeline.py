@@ -26,9 +26,6 @@ class TrainingRun:
     history: dict[str, list[float]]
     train_seconds: float  # Keras time only, without loading and preprocessing
 
-    def subset(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.inputs[indices], self.dataset.labels[indices]
-
 
 @dataclass
 class PreparedData:

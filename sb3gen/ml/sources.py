@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from sb3gen.errors import Sb3genError
+from sb3gen.ml import options
 from sb3gen.ml.network import Network, parse_layer_sizes
 from sb3gen.ml.preprocess import PreprocessSettings
 
@@ -19,24 +20,13 @@ DEFAULT_NETWORK = Path("build") / "network.json"
 def add_network_arguments(parser: argparse.ArgumentParser, default_network: Path | None = DEFAULT_NETWORK,
                           ) -> None:
     group = parser.add_argument_group("which network (one of)")
-    group.add_argument("--network", type=Path, metavar="FILE",
-                       help=f"network written by 'sb3gen train' (default: {default_network})"
-                       if default_network else "network written by 'sb3gen train'")
-    group.add_argument("--model", type=Path, metavar="FILE",
-                       help="a saved Keras model (.keras or .h5) of Flatten and Dense layers "
-                            "(sigmoid or relu hidden layers, softmax output)")
-    group.add_argument("--weights", type=Path, metavar="FILE",
-                       help="one number per line in the day-2 layout (needs --layers and --activation)")
-    group.add_argument("--layers", metavar="SIZES", help="layer sizes for --weights, e.g. 196,8,4,10")
-    group.add_argument("--activation", choices=["sigmoid", "relu"], help="hidden activation for --weights")
-    group.add_argument("--invert", action="store_true",
-                       help="the network was trained on inverted input (ink 0, background 1), like the day-2 "
-                            "article; for --model and --weights (network.json records it)")
+    options.add_network_sources(group, default_network)
+    options.add_shape(group, "for --weights")
 
 
 def network_from_args(args: argparse.Namespace, default_network: Path | None = DEFAULT_NETWORK) -> Network:
     return network_from_sources(network=args.network, model=args.model, weights=args.weights,
-                                layers=args.layers, activation=args.activation, invert=args.invert,
+                                layers=args.layers, activation=args.activation, invert=bool(args.invert),
                                 default_network=default_network)
 
 

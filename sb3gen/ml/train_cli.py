@@ -18,27 +18,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sb3gen.ml import options
 from sb3gen.ml.network import layers_text, parse_layer_sizes
 from sb3gen.ml.presets import PRESETS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                        help="starting configuration (default: %(default)s); the options below override it")
-    parser.add_argument("--layers", metavar="SIZES", help="layer sizes, e.g. 196,32,10 (first 196 = 14x14, "
-                                                          "last 10 = digits)")
-    parser.add_argument("--activation", choices=["sigmoid", "relu"], help="hidden-layer activation")
-    parser.add_argument("--epochs", type=int, help="passes over the training images")
-    parser.add_argument("--batch-size", type=int, help="images per Adam step")
+    options.add_preset(parser)
+    options.add_shape(parser, "to train")
+    options.add_training(parser)
+    parser.add_argument("--batch-size", type=options.positive_int, help="images per Adam step")
     parser.add_argument("--learning-rate", type=float, help="Adam's learning rate")
-    parser.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
-                        help="train on inverted input (ink 0, background 1)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for subsets and training (default: 0)")
-    parser.add_argument("--data", type=Path, metavar="FILE", help="mnist.npz, an IDX .gz file or a folder")
-    parser.add_argument("--train-images", type=int, default=600,
-                        help="size of the training subset the project carries (default: %(default)s)")
-    parser.add_argument("--test-images", type=int, default=100,
-                        help="held-out test images, never trained on (default: %(default)s)")
+    options.add_data(parser)
+    options.add_image_counts(parser)
     parser.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress output")
 

@@ -13,7 +13,10 @@ COMMENTS: dict[str, dict[str, str]] = {
         "forward_pass": "run the stroke pixels through every layer; the outputs become probabilities",
         "first_layer_forward": "each neuron = bias + the weights of the stroke pixels (pixels are 0 or 1)",
         "dense_layer_forward": "each neuron = its bias + weight x input for every input of the layer before",
-        "softmax": "predicted digit = the largest output; outputs -> probabilities e^(z-max) / sum",
+        "softmax": "predicted digit = the largest output (out k is digit k - 1); outputs -> probabilities "
+                   "e^(z-max) / sum",
+        "layer_items": "; its weights are items {first:,} to {last:,} of the weights list ({rows} rows "
+                       "of {n_in}, one row per neuron), its biases items {first_bias:,} to {last_bias:,}",
         "save_activations": "activations = input pixels, then every layer's outputs",
         "learn": "one step of gradient descent for the image just run forward",
         "output_deltas": "output error: probability, minus 1 at the right digit; adds ln(p) to log sum",
@@ -24,7 +27,7 @@ COMMENTS: dict[str, dict[str, str]] = {
         "train_chunk": "train on n images in a row, without redrawing the screen",
         "test_chunk": "classify n test images in a row and count the correct ones",
         "show_progress": "progress in percent, and images per second in real time (timer moves per frame)",
-        "randomize": "fresh weights between -{limit} and {limit} (1/sqrt({n_in}) inputs), biases 0",
+        "randomize": "fresh weights between -{limit} and {limit} (1/sqrt of {n_in} inputs), biases 0",
     },
     "ja": {
         "exp_tables": "result = e^x（expテーブルから読む。xは-10〜10、0.001刻み、範囲外は端の値）",
@@ -36,7 +39,9 @@ COMMENTS: dict[str, dict[str, str]] = {
         "forward_pass": "順伝播：全ての層を通し、出力を確率にする",
         "first_layer_forward": "各ニューロン = バイアス + インク画素の重み（画素は0か1）",
         "dense_layer_forward": "各ニューロン = バイアス + 前の層の各入力 × 重み",
-        "softmax": "予測 = 最大の出力。出力を確率 e^(z-max) / 合計 にする",
+        "softmax": "予測 = 最大の出力（out k は数字 k-1）。出力を確率 e^(z-max) / 合計 にする",
+        "layer_items": "。重みは weights リストの {first}〜{last} 番目"
+                       "（ニューロンごとに{n_in}個ずつ{rows}行）、バイアスは {first_bias}〜{last_bias} 番目",
         "save_activations": "activations = 入力画素、続けて各層の出力",
         "learn": "いま順伝播した画像で勾配降下を1回",
         "output_deltas": "出力の誤差：確率（正解の数字は確率-1）。ln(p) を log sum に足す",

@@ -14,20 +14,19 @@ from sb3gen.errors import Sb3genError
 from sb3gen.project import ui
 from sb3gen.project.comments import COMMENTS
 from sb3gen.project.plan import LayerPlan, plan_layers
+from sb3gen.project.ui_i18n import LANGUAGES
 from sb3gen.reference import tables
-from sb3gen.reference.network import NATIVE_LOG_FLOOR
+from sb3gen.reference.network import MATH_MODES, NATIVE_LOG_FLOOR
 from sb3gen.scratch import Costume, Project, Sprite, Stage, render_template
 
 NETWORK_SPRITE = "Network"
 TEMPLATES = ("math.sb", "forward.sb", "learn.sb", "passes.sb", "weights.sb")
 CHUNK_IMAGES = 10  # images per run-without-screen-refresh chunk: the display updates between chunks
 DEFAULT_LEARNING_RATE = 0.05
-LANGUAGES = ("en", "ja")
 
 # The automation interface (README): names other tools and tests rely on.
 STAGE_LISTS = ("weights", "shipped weights", "layer sizes", "activations", "train images", "train labels",
                "test images", "test labels", "input", "probabilities", "predictions")
-TABLE_LISTS = ("exp table", "log table")
 STAGE_VARIABLES = ("accuracy", "loss", "epoch", "prediction", "LEARNING_RATE", "busy", "progress",
                    "images per second", "hidden activation")
 BROADCASTS = ("train", "test", "predict", "restore weights", "randomize weights")
@@ -66,8 +65,8 @@ def build_network_project(
 
     Images are (N, n_inputs) arrays of 0/1; weights the flat day-2 layout. `test_accuracy` (percent, what
     `test` gives for the shipped weights) fills the accuracy monitor before anyone has pressed Test."""
-    if math not in ("tables", "native"):
-        raise Sb3genError(f"--math must be tables or native, not {math!r}")
+    if math not in MATH_MODES:
+        raise Sb3genError(f"--math must be one of {', '.join(MATH_MODES)}, not {math!r}")
     if lang not in LANGUAGES:
         raise Sb3genError(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     layers = plan_layers(list(layer_sizes), hidden_activation)

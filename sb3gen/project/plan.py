@@ -47,6 +47,17 @@ class LayerPlan:
         """Fan-in scaled range of `randomize weights`: uniform in +-1/sqrt(n_in), as text for the block."""
         return repr(1.0 / self.n_in ** 0.5)
 
+    @property
+    def init_limit_rounded(self) -> str:
+        """The same for people (comments): 0.0714, not 0.07142857142857142."""
+        return f"{1.0 / self.n_in ** 0.5:.3g}"
+
+    def items_note(self, template: str) -> str:
+        """Fill a comment saying which `weights` items hold this layer's rows and biases."""
+        first_bias = self.b_offset + 1
+        return template.format(first=self.w_offset + 1, last=self.b_offset, rows=self.n_out, n_in=self.n_in,
+                               first_bias=first_bias, last_bias=self.b_offset + self.n_out)
+
 
 def plan_layers(layer_sizes: list[int], hidden_activation: str) -> list[LayerPlan]:
     plans: list[LayerPlan] = []
@@ -55,7 +66,8 @@ def plan_layers(layer_sizes: list[int], hidden_activation: str) -> list[LayerPla
     count = len(layer_sizes) - 1
     for number, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:], strict=False), start=1):
         is_output = number == count
-        names = tuple(f"out {d}" for d in range(n_out)) if is_output else \
+        # numbered from 1 like the hidden neurons; output k answers digit k - 1 (the softmax comment says so)
+        names = tuple(f"out {k}" for k in range(1, n_out + 1)) if is_output else \
             tuple(f"h{number}.{j}" for j in range(1, n_out + 1))
         plans.append(LayerPlan(number, n_in, n_out, offset, offset + n_in * n_out,
                                "softmax" if is_output else hidden_activation, names, previous))

@@ -24,7 +24,6 @@ import numpy as np
 
 from sb3gen.reference import jsmath, tables
 
-INPUT_SIZE = 196
 NATIVE_LOG_FLOOR = 1e-7  # `--math native`: probabilities below this are raised to it before `ln`
 MATH_MODES = ("tables", "native")
 ACTIVATIONS = ("sigmoid", "relu")

@@ -9,8 +9,17 @@ import json
 
 from sb3gen.scratch import opcodes as op
 from sb3gen.scratch.errors import CompilerBug
+from sb3gen.scratch.serializer import (
+    BROADCAST_PRIMITIVE,
+    INPUT_CODES,
+    INPUT_DIFF_BLOCK_SHADOW,
+    INPUT_SAME_BLOCK_SHADOW,
+    LIST_PRIMITIVE,
+    NAMED_PRIMITIVES,
+    VALUE_PRIMITIVES,
+    VAR_PRIMITIVE,
+)
 
-PRIMITIVE_VALUE_CODES = {4, 5, 6, 7, 8, 9, 10}
 BLOCK_KEYS = ("opcode", "next", "parent", "inputs", "fields", "shadow", "topLevel")
 PROTOTYPE_MUTATION_KEYS = ("proccode", "argumentids", "argumentnames", "argumentdefaults", "warp")
 
@@ -88,18 +97,18 @@ class _TargetCheck:
     # -- references
     def _primitive(self, where: str, value: list, top_level: bool = False) -> None:
         code = value[0] if value else None
-        if code in PRIMITIVE_VALUE_CODES:
+        if code in VALUE_PRIMITIVES:
             if len(value) != 2 or not isinstance(value[1], str | int | float):
                 self.bad(where, f"malformed primitive {value}")
-        elif code == 11:
+        elif code == BROADCAST_PRIMITIVE:
             self._named(where, "broadcast", self.broadcasts, value)
-        elif code == 12:
+        elif code == VAR_PRIMITIVE:
             self._named(where, "variable", self.variables, value)
-        elif code == 13:
+        elif code == LIST_PRIMITIVE:
             self._named(where, "list", self.lists, value)
         else:
             self.bad(where, f"unknown primitive {value}")
-        if top_level and (code not in (12, 13) or len(value) < 5):
+        if top_level and (code not in NAMED_PRIMITIVES or len(value) < 5):
             self.bad(where, "top-level primitive must be a variable or list with x and y")
 
     def _named(self, where: str, kind: str, table: dict, value: list) -> None:
@@ -141,15 +150,15 @@ class _TargetCheck:
         for name, value in block["inputs"].items():
             if (
                 not isinstance(value, list)
-                or value[0] not in (1, 2, 3)
-                or len(value) != (3 if value[0] == 3 else 2)
+                or value[0] not in INPUT_CODES
+                or len(value) != (3 if value[0] == INPUT_DIFF_BLOCK_SHADOW else 2)
             ):
                 self.bad(block_id, f"input {name} is malformed: {value}")
                 continue
             self._child(block_id, value[1], name)
-            if value[0] == 3:
+            if value[0] == INPUT_DIFF_BLOCK_SHADOW:
                 self._child(block_id, value[2], name)
-            if value[0] == 1 and isinstance(value[1], str) and value[1] in self.blocks:
+            if value[0] == INPUT_SAME_BLOCK_SHADOW and isinstance(value[1], str) and value[1] in self.blocks:
                 if not self.blocks[value[1]].get("shadow"):
                     self.bad(block_id, f"input {name} [1, id] must hold a shadow block")
         if opcode in op.OPCODES:

@@ -62,7 +62,7 @@ def _input(name: str, value: list, blocks: dict, comments: dict) -> tuple:
         if item is None:
             items.append(None)
         elif isinstance(item, list):
-            items.append(("value", item[0], item[1]))  # primitives; name (not id) for 11/12/13
+            items.append(("value", item[0], item[1]))  # primitives: code and value or name (not the id)
         elif name.startswith("SUBSTACK"):
             items.append(("stack", _stack(item, blocks, comments)))
         else:

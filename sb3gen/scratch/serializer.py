@@ -14,10 +14,12 @@ from sb3gen.scratch.layout import COMMENT_GAP, COMMENT_WIDTH, ROW_HEIGHT, Placem
 from sb3gen.scratch.model import Costume, Monitor, Project, Sprite, Target
 from sb3gen.scratch.opcodes import Kind
 
-# input encodings (scratch-vm src/serialization/sb3.js)
-INPUT_SAME_BLOCK_SHADOW = 1
-INPUT_BLOCK_NO_SHADOW = 2
-INPUT_DIFF_BLOCK_SHADOW = 3
+# Scratch's input and primitive codes (scratch-vm src/serialization/sb3.js), defined here only: the checker,
+# `show` and the round trip import them.
+INPUT_SAME_BLOCK_SHADOW = 1  # [1, shadow]: a literal or menu
+INPUT_BLOCK_NO_SHADOW = 2  # [2, block]: a reporter in a slot without a shadow (booleans, stacks)
+INPUT_DIFF_BLOCK_SHADOW = 3  # [3, block, shadow]: a reporter covering a literal
+INPUT_CODES = (INPUT_SAME_BLOCK_SHADOW, INPUT_BLOCK_NO_SHADOW, INPUT_DIFF_BLOCK_SHADOW)
 PRIMITIVE_CODES = {
     Kind.NUMBER: 4,
     Kind.POSITIVE_NUMBER: 5,
@@ -27,21 +29,11 @@ PRIMITIVE_CODES = {
     Kind.COLOUR: 9,
     Kind.TEXT: 10,
 }
-BROADCAST_PRIMITIVE = 11
-VAR_PRIMITIVE = 12
-LIST_PRIMITIVE = 13
-PRIMITIVE_OPCODE_BY_CODE = {
-    4: "math_number",
-    5: "math_positive_number",
-    6: "math_whole_number",
-    7: "math_integer",
-    8: "math_angle",
-    9: "colour_picker",
-    10: "text",
-    11: "event_broadcast_menu",
-    12: "data_variable",
-    13: "data_listcontents",
-}
+VALUE_PRIMITIVES = frozenset(PRIMITIVE_CODES.values())  # [code, value]
+BROADCAST_PRIMITIVE = 11  # [11, name, id]
+VAR_PRIMITIVE = 12  # [12, name, id] (and x, y when loose on the workspace)
+LIST_PRIMITIVE = 13  # [13, name, id] (likewise)
+NAMED_PRIMITIVES = (VAR_PRIMITIVE, LIST_PRIMITIVE)
 
 BLANK_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" viewBox="0 0 2 2">'

@@ -6,6 +6,13 @@ import json
 
 from sb3gen.scratch import opcodes as op
 from sb3gen.scratch.opcodes import Kind, Shape
+from sb3gen.scratch.serializer import (
+    BROADCAST_PRIMITIVE,
+    INPUT_SAME_BLOCK_SHADOW,
+    LIST_PRIMITIVE,
+    NAMED_PRIMITIVES,
+    VAR_PRIMITIVE,
+)
 from sb3gen.scratch.tokens import Group, Word, escape_square, is_number_text, split_line
 
 INDENT = "  "
@@ -36,7 +43,7 @@ def show_target(target: dict) -> str:
     scripts = []
     for block_id, block in printer.blocks.items():
         if isinstance(block, list):
-            if len(block) >= 3 and block[0] in (12, 13):
+            if len(block) >= 3 and block[0] in NAMED_PRIMITIVES:
                 scripts.append(f"// loose reporter: {printer.primitive(block, Kind.TEXT)}")
             continue
         if isinstance(block, dict) and block.get("topLevel") and not block.get("shadow"):
@@ -223,7 +230,7 @@ class _Printer:
     def _menu(self, value: object, slot: op.Slot, bracket: str) -> str:
         if not isinstance(value, list) or len(value) < 2:
             return _dropdown("", bracket)
-        if value[0] == 1 and isinstance(value[1], str):
+        if value[0] == INPUT_SAME_BLOCK_SHADOW and isinstance(value[1], str):
             shadow = _as_dict(self.blocks.get(value[1]))
             field = _as_dict(shadow.get("fields")).get(slot.menu_field)
             return _dropdown(op.shown_choice(slot, str(_field_value(field))), bracket)
@@ -252,11 +259,11 @@ class _Printer:
         if not item:
             return _empty(kind)
         code = item[0]
-        if code == 11 and len(item) >= 2:
+        if code == BROADCAST_PRIMITIVE and len(item) >= 2:
             return _dropdown(str(item[1]), "[")
-        if code == 12 and len(item) >= 2:
+        if code == VAR_PRIMITIVE and len(item) >= 2:
             return self._variable(str(item[1]))
-        if code == 13 and len(item) >= 2:
+        if code == LIST_PRIMITIVE and len(item) >= 2:
             return f"({item[1]} :: list)"
         return _literal(str(item[1]) if len(item) > 1 else "", kind)
 

