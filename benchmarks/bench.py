@@ -82,6 +82,9 @@ def evaluation_report(sb3: bytes, data: ProjectData) -> list[str]:
             deltas = train_phase.by_procedure.get(f"layer {layer} deltas", 0) / n_train
             text += f", deltas {deltas / next_macs:.2f}/MAC"
         lines.append(text)
+    decode = train_phase.by_procedure.get("find stroke pixels of packed image %s", 0) / n_train
+    lines.append(f"  decoding a packed image (find stroke pixels of packed image): {decode:,.0f} per image = "
+                 f"{decode / (train_phase.evaluations / n_train):.1%} of a training step")
     stroke = np.mean(data.train_images == 1)
     lines.append(f"  (layer 1 runs only over stroke pixels: {stroke:.0%} of the training pixels)")
     return lines

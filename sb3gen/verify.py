@@ -98,6 +98,7 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int = 10, log
 
 def read_interface(project_json: dict, label: str) -> ProjectData:
     from sb3gen.project.network import BROADCASTS, STAGE_LISTS, STAGE_VARIABLES
+    from sb3gen.reference.packed import unpack_all
 
     stage = project_json["targets"][0] if project_json.get("targets") else {}
     variables = {entry[0]: entry[1] for entry in stage.get("variables", {}).values()}
@@ -112,15 +113,16 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
         sizes = [int(n) for n in lists["layer sizes"]]
         n_inputs = sizes[0]
         math = "tables" if "exp table" in lists and "log table" in lists else "native"
+        symbols = [str(s) for s in lists["symbols"]]
         return ProjectData(
             layer_sizes=sizes, hidden_activation=str(variables["hidden activation"]),
             weights=np.array(lists["weights"], dtype=np.float64),
             learning_rate=float(variables["LEARNING_RATE"]), math=math,
             exp_table=np.array(lists["exp table"], dtype=np.float64) if math == "tables" else None,
             log_table=np.array(lists["log table"], dtype=np.float64) if math == "tables" else None,
-            train_images=np.array(lists["train images"], dtype=np.float64).reshape(-1, n_inputs),
+            train_images=unpack_all(lists["train images"], symbols, n_inputs),
             train_labels=np.array(lists["train labels"], dtype=np.int64),
-            test_images=np.array(lists["test images"], dtype=np.float64).reshape(-1, n_inputs),
+            test_images=unpack_all(lists["test images"], symbols, n_inputs),
             test_labels=np.array(lists["test labels"], dtype=np.int64),
         )
     except (ValueError, TypeError, IndexError) as exc:

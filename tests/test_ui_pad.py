@@ -18,6 +18,7 @@ from sb3gen.project.ui_i18n import texts
 from sb3gen.project.ui_layout import PAD
 from sb3gen.reference import ReferenceNetwork
 from sb3gen.reference import pad as R
+from sb3gen.reference.packed import unpack
 from sb3gen.scratch import compile_project, pack_sb3
 from sb3gen.vm import run_project
 
@@ -201,8 +202,7 @@ def test_training_image_button_shows_the_image_on_the_pad_and_classifies_it(worl
     result = run_project(world["sb3"], [{"green_flag": True}, {"click": "Training image"}])
     stage = result.targets["Stage"]
     shown = int(float(result.targets["Pad"]["variables"]["shown image"]))
-    start = shown * 196
-    image = numbers(stage["lists"]["train images"][start:start + 196])
+    image = numbers(unpack(stage["lists"]["train images"][shown], stage["lists"]["symbols"], 196))
     assert numbers(stage["lists"]["input"]) == image
     assert numbers(stage["lists"]["pad"]) == R.training_image_on_pad(image, 14, invert=False)
     forward = world["reference"].forward(np.array(image))
@@ -229,7 +229,7 @@ def test_inverted_model_gets_inverted_input_and_sees_its_images_upright(world):
     assert sum(R.pad_to_input(pad, inverted)) > 150  # background is 1
     stage = result.targets["Stage"]
     shown = int(float(result.targets["Pad"]["variables"]["shown image"]))
-    image = numbers(stage["lists"]["train images"][shown * 196:(shown + 1) * 196])
+    image = numbers(unpack(stage["lists"]["train images"][shown], stage["lists"]["symbols"], 196))
     assert numbers(stage["lists"]["pad"]) == R.training_image_on_pad(image, 14, invert=True)
     assert numbers(stage["lists"]["pad"]) == [float(v) for v in np.repeat(np.repeat(
         1 - np.array(image).reshape(14, 14), 2, 0), 2, 1).ravel()]

@@ -10,6 +10,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "log_native": "result = ln(p); p below 1e-7 counts as 1e-7 (ln 0 would be minus infinity)",
         "sigmoid": "result = 1 / (1 + e^-z)",
         "find_strokes": "list the pixels that are 1 (ink): only they add to the first layer",
+        "find_strokes_packed": "unpack an image (6 pixels per symbol, see `symbols`): list its pixels that "
+                               "are 1",
         "forward_pass": "run the stroke pixels through every layer; the outputs become probabilities",
         "first_layer_forward": "each neuron = bias + the weights of the stroke pixels (pixels are 0 or 1)",
         "dense_layer_forward": "each neuron = its bias + weight x input for every input of the layer before",
@@ -36,6 +38,7 @@ COMMENTS: dict[str, dict[str, str]] = {
         "log_native": "result = ln(p)（pが1e-7未満なら1e-7として計算。ln 0 はマイナス無限大のため）",
         "sigmoid": "result = 1 / (1 + e^-z)",
         "find_strokes": "値が1（インク）の画素を集める：最初の層に足すのはこの画素だけ",
+        "find_strokes_packed": "詰めた画像（1記号に6画素、`symbols` を参照）を開き、値が1の画素を集める",
         "forward_pass": "順伝播：全ての層を通し、出力を確率にする",
         "first_layer_forward": "各ニューロン = バイアス + インク画素の重み（画素は0か1）",
         "dense_layer_forward": "各ニューロン = バイアス + 前の層の各入力 × 重み",

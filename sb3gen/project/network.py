@@ -13,9 +13,10 @@ import numpy as np
 from sb3gen.errors import Sb3genError
 from sb3gen.project import ui
 from sb3gen.project.comments import COMMENTS
+from sb3gen.project.image_codec import SYMBOLS, encode_images
 from sb3gen.project.plan import LayerPlan, plan_layers
 from sb3gen.project.ui_i18n import LANGUAGES
-from sb3gen.reference import tables
+from sb3gen.reference import packed, tables
 from sb3gen.reference.network import MATH_MODES, NATIVE_LOG_FLOOR
 from sb3gen.scratch import Costume, Project, Sprite, Stage, render_template
 
@@ -26,14 +27,14 @@ DEFAULT_LEARNING_RATE = 0.05
 
 # The automation interface (README): names other tools and tests rely on.
 STAGE_LISTS = ("weights", "shipped weights", "layer sizes", "activations", "train images", "train labels",
-               "test images", "test labels", "input", "probabilities", "predictions")
+               "test images", "test labels", "symbols", "input", "probabilities", "predictions")
 STAGE_VARIABLES = ("accuracy", "loss", "epoch", "prediction", "LEARNING_RATE", "busy", "progress",
-                   "images per second", "hidden activation")
-BROADCASTS = ("train", "test", "predict", "restore weights", "randomize weights")
+                   "images per second", "hidden activation", "packed image")
+BROADCASTS = ("train", "test", "predict", "unpack", "restore weights", "randomize weights")
 
 _SPRITE_SCALARS = ("table index", "result", "image start", "pixel", "stroke #", "weight #", "max", "sum",
                    "predicted digit", "log sum", "image", "correct", "start time", "images done",
-                   "chunk size", "seconds")
+                   "chunk size", "seconds", "symbol #", "symbol value", "bit #", "pixel base")
 
 _ICON = """<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48">
 <g stroke="#855cd6" stroke-width="2">
@@ -78,10 +79,11 @@ def build_network_project(
         "shipped weights": list(weights_list),
         "layer sizes": [int(n) for n in layer_sizes],
         "activations": [],
-        "train images": _pixels(train_images, n_inputs, "train images"),
+        "train images": _packed(train_images, n_inputs, "train images"),
         "train labels": _labels(train_labels, len(train_images)),
-        "test images": _pixels(test_images, n_inputs, "test images"),
+        "test images": _packed(test_images, n_inputs, "test images"),
         "test labels": _labels(test_labels, len(test_images)),
+        "symbols": list(SYMBOLS),
         "input": [0] * n_inputs,
         "probabilities": [],
         "predictions": [],
@@ -93,6 +95,7 @@ def build_network_project(
         "accuracy": 0 if test_accuracy is None else test_accuracy,
         "loss": 0, "epoch": 0, "prediction": 0, "LEARNING_RATE": float(learning_rate),
         "busy": 0, "progress": 0, "images per second": 0, "hidden activation": hidden_activation,
+        "packed image": "",
     })
     project = Project(stage=stage, sprites=[])
     ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
@@ -110,7 +113,9 @@ def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: s
         names.extend(layer.names)
         names.extend(layer.delta_names)
     sprite.variables.update({name: 0 for name in names})
-    sprite.lists["stroke pixels"] = []
+    first, count, offsets = packed.bit_tables()
+    sprite.lists.update({"stroke pixels": [], "first bit": list(first), "bit count": list(count),
+                         "bit offsets": list(offsets)})
     context = template_context(layers, n_inputs, math=math, lang=lang)
     for name in TEMPLATES:
         sprite.add_scripts(render_template(f"network/{name}", **context), f"network/{name}")
@@ -120,17 +125,13 @@ def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: s
 def template_context(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: str) -> dict[str, Any]:
     if layers[0].w_offset != 0:
         raise AssertionError("the first layer starts the flat weights")  # update layer 1 relies on it
-    sources = [
-        {"label": "train image (n)", "list": "train images", "per_image": True},
-        {"label": "test image (n)", "list": "test images", "per_image": True},
-        {"label": "input", "list": "input", "per_image": False},
-    ]
     return {
         "layers": layers,
         "n_inputs": n_inputs,
         "math": math,
         "c": _Comments(COMMENTS[lang]),
-        "sources": sources,
+        "n_symbols": packed.symbol_count(n_inputs),
+        "bits_per_symbol": packed.BITS_PER_SYMBOL,
         "chunk": CHUNK_IMAGES,
         "exp_min": tables.EXP_MIN,
         "exp_steps": tables.EXP_STEPS_PER_UNIT,
@@ -150,13 +151,14 @@ class _Comments(dict):
             raise AttributeError(f"no block comment named {name!r}") from None
 
 
-def _pixels(images: np.ndarray, n_inputs: int, what: str) -> list[int]:
+def _packed(images: np.ndarray, n_inputs: int, what: str) -> list[str]:
+    """One packed text per image (sb3gen.project.image_codec)."""
     array = np.asarray(images)
     if array.ndim != 2 or array.shape[1] != n_inputs:
         raise Sb3genError(f"{what}: expected (N, {n_inputs}) pixels, got shape {array.shape}")
     if not np.all((array == 0) | (array == 1)):
         raise Sb3genError(f"{what}: pixels must be 0 or 1 (thresholded)")
-    return array.astype(np.int64).ravel().tolist()
+    return encode_images(array)
 
 
 def _labels(labels: np.ndarray, count: int) -> list[int]:
