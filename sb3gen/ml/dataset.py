@@ -33,6 +33,7 @@ class Dataset:
     images: np.ndarray
     labels: np.ndarray
     source: str  # for people: which file, and what it was
+    test_start: int | None = None  # first image of MNIST's own test split, when the data has one
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -96,7 +97,8 @@ def load_keras_npz(path: Path, what: str) -> Dataset:
     for (x, y), key in zip(parts, ("train", "test"), strict=True):
         images.append(check_images(x, path, f"x_{key}"))
         labels.append(check_labels(y, len(x), path, f"y_{key}"))
-    return Dataset(np.concatenate(images), np.concatenate(labels), f"{what} {path} (train + test arrays)")
+    return Dataset(np.concatenate(images), np.concatenate(labels), f"{what} {path} (train + test arrays)",
+                   test_start=len(images[0]))
 
 
 def load_idx_folder(folder: Path) -> Dataset:
@@ -110,7 +112,8 @@ def load_idx_folder(folder: Path) -> Dataset:
         raise Sb3genError(f"{folder}: no MNIST IDX files found (expected {IDX_PAIRS[0][0]}.gz and "
                           f"{IDX_PAIRS[0][1]}.gz, and/or the t10k pair)")
     return Dataset(np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts]),
-                   f"IDX files in {folder} ({' + '.join(f'{len(p):,}' for p in parts)} images)")
+                   f"IDX files in {folder} ({' + '.join(f'{len(p):,}' for p in parts)} images)",
+                   test_start=len(parts[0]) if len(parts) == 2 else None)
 
 
 def find_idx_file(folder: Path, name: str) -> Path | None:

@@ -15,7 +15,6 @@ from sb3gen.ml.presets import PRESETS
 
 SEED_LIMIT = 2**32  # numpy's and Keras' seeds are 0 .. 2**32 - 1
 DEFAULT_TRAIN_IMAGES = 600
-DEFAULT_TEST_IMAGES = 100
 
 
 def seed_value(text: str) -> int:
@@ -92,5 +91,6 @@ def add_network_sources(parser, default_network: Path | None) -> None:
 def add_image_counts(parser) -> None:
     parser.add_argument("--train-images", type=positive_int, default=DEFAULT_TRAIN_IMAGES,
                         help="training images the Scratch project carries (default: %(default)s)")
-    parser.add_argument("--test-images", type=positive_int, default=DEFAULT_TEST_IMAGES,
-                        help="held-out test images, never trained on (default: %(default)s)")
+    parser.add_argument("--test-images", type=positive_int,
+                        help="held-out images the project carries as its test images (default: all "
+                             "held-out images, at most 1000; day2/day3: 100)")

@@ -1,4 +1,7 @@
-"""The ML side in one call: load data, preprocess, pick subsets, train on all but the test images."""
+"""The ML side in one call: load data, preprocess, hold images out, pick subsets, train on the rest.
+
+The held-out images (sb3gen.ml.subsets) are never trained on and never choose a model: Keras' validation
+split comes from the other images. They only score the result."""
 
 from __future__ import annotations
 
@@ -9,11 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from sb3gen.ml.dataset import Dataset, load_mnist
+from sb3gen.ml.evaluate import Evaluation, evaluate_network
 from sb3gen.ml.network import Network, layers_text
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
 from sb3gen.ml.presets import TrainConfig
-from sb3gen.ml.subsets import select_subsets
+from sb3gen.ml.subsets import held_out_indices, project_subsets
 from sb3gen.ml.train import train_network  # imports Keras only when called
+
+MAX_PROJECT_TEST_IMAGES = 1000  # 196,000 list items: under Scratch's 200,000 per list
 
 
 @dataclass
@@ -21,42 +27,61 @@ class TrainingRun:
     dataset: Dataset
     inputs: np.ndarray  # every image preprocessed, (N, n_inputs) float32 0/1
     train_indices: np.ndarray  # the subset the Scratch project carries to train on
-    test_indices: np.ndarray  # held out: never used to train the weights
+    test_indices: np.ndarray  # the project's test images: a class-balanced part of the held-out images
+    held_out_indices: np.ndarray  # never trained on, never used to choose a model
     network: Network
     history: dict[str, list[float]]
     train_seconds: float  # Keras time only, without loading and preprocessing
+    evaluation: Evaluation  # on every held-out image
 
 
 @dataclass
 class PreparedData:
     dataset: Dataset
     inputs: np.ndarray  # every image preprocessed, (N, n_inputs) float32 0/1
-    train_indices: np.ndarray
-    test_indices: np.ndarray
+    train_indices: np.ndarray  # the project's training images (not held out)
+    test_indices: np.ndarray  # the project's test images (the first ones of the held-out set)
+    held_out_indices: np.ndarray  # every held-out image
+
+    @property
+    def fit_indices(self) -> np.ndarray:
+        """What Keras trains on (its validation split included): everything not held out."""
+        return np.setdiff1d(np.arange(len(self.dataset)), self.held_out_indices)
+
+    def held_out(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.inputs[self.held_out_indices], self.dataset.labels[self.held_out_indices]
+
+    def evaluate(self, net: Network) -> Evaluation:
+        """The network's accuracy, per-digit accuracy and confusion matrix on every held-out image."""
+        return evaluate_network(net, *self.held_out())
 
 
-def prepare_data(data_path: str | Path | None, settings: PreprocessSettings, *, n_train: int, n_test: int,
-                 seed: int, log=print) -> PreparedData:
-    """Load MNIST, preprocess every image with `settings`, pick the class-balanced train/test subsets."""
+def prepare_data(data_path: str | Path | None, settings: PreprocessSettings, *, n_train: int,
+                 n_test: int | None, seed: int, log=print) -> PreparedData:
+    """Load MNIST, preprocess every image with `settings`, hold images out, pick the project's subsets
+    (n_test None: the whole held-out set, up to MAX_PROJECT_TEST_IMAGES)."""
     log = log or (lambda *_: None)
     dataset = load_mnist(data_path)
     log(f"data: {dataset.describe()}")
     inputs = preprocess(dataset.images, settings)
-    train_indices, test_indices = select_subsets(dataset.labels, n_train, n_test, seed)
-    return PreparedData(dataset, inputs, train_indices, test_indices)
+    held_out = held_out_indices(dataset.labels, dataset.test_start)
+    if n_test is None:
+        n_test = min(len(held_out), MAX_PROJECT_TEST_IMAGES)
+    train_indices, test_indices = project_subsets(dataset.labels, held_out, n_train, n_test, seed)
+    return PreparedData(dataset, inputs, train_indices, test_indices, held_out)
 
 
 def train_held_out(config: TrainConfig, data: PreparedData, *, out_dir: str | Path | None = None,
                    verbose: int = 1, log=print) -> tuple[Network, dict[str, list[float]]]:
-    """Train on every image except the held-out test images; the test images only score the result."""
+    """Train on every image except the held-out ones; the held-out images only score the result."""
     log = log or (lambda *_: None)
-    labels, test_indices = data.dataset.labels, data.test_indices
-    fit_indices = np.setdiff1d(np.arange(len(labels)), test_indices)
+    labels, fit_indices = data.dataset.labels, data.fit_indices
+    x_test, y_test = data.held_out()
     log(f"training {layers_text(config.layer_sizes)} {config.hidden_activation} with Keras: {config.epochs} "
         f"epochs on {len(fit_indices):,} images ({config.validation_split:.0%} of them for validation), "
-        f"{len(test_indices)} held out for testing")
+        f"{len(y_test):,} held out for testing")
     network, history = train_network(data.inputs[fit_indices], labels[fit_indices], config,
-                                     x_test=data.inputs[test_indices], y_test=labels[test_indices],
+                                     x_test=x_test, y_test=y_test,
                                      preprocess=PreprocessSettings(invert=config.invert), verbose=verbose,
                                      out_dir=out_dir)
     network.metrics["data_source"] = data.dataset.source
@@ -65,14 +90,14 @@ def train_held_out(config: TrainConfig, data: PreparedData, *, out_dir: str | Pa
 
 
 def train_from_data(config: TrainConfig, data_path: str | Path | None = None, *, n_train: int = 600,
-                    n_test: int = 100, subset_seed: int = 0, out_dir: str | Path | None = None,
+                    n_test: int | None = None, subset_seed: int = 0, out_dir: str | Path | None = None,
                     verbose: int = 1, log=print) -> TrainingRun:
-    """Train `config` on all images except the `n_test` held-out test images; with out_dir, write the history
-    and plots there. `log` gets one line per step for people (None for silence)."""
+    """Train `config` on all images except the held-out ones; with out_dir, write the history and plots
+    there. `log` gets one line per step for people (None for silence)."""
     data = prepare_data(data_path, PreprocessSettings(invert=config.invert), n_train=n_train, n_test=n_test,
                         seed=subset_seed, log=log)
     started = time.perf_counter()
     network, history = train_held_out(config, data, out_dir=out_dir, verbose=verbose, log=log)
     seconds = time.perf_counter() - started
-    return TrainingRun(data.dataset, data.inputs, data.train_indices, data.test_indices, network, history,
-                       seconds)
+    return TrainingRun(data.dataset, data.inputs, data.train_indices, data.test_indices,
+                       data.held_out_indices, network, history, seconds, data.evaluate(network))

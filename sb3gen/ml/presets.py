@@ -45,3 +45,7 @@ PRESETS: dict[str, TrainConfig] = {
     # Day 3 article: the network that trains in Scratch, sigmoid hidden layers.
     "day3": TrainConfig(layer_sizes=[196, 20, 8, 4, 10], hidden_activation="sigmoid", epochs=100),
 }
+
+# The project's test images when --test-images is not given: the articles' 100 for their presets, else the
+# whole held-out set (None; at most 1,000 images, what one list holds).
+PROJECT_TEST_IMAGES: dict[str, int | None] = {"default": None, "day2": 100, "day3": 100}

