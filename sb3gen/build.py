@@ -25,7 +25,12 @@ DEFAULT_OUTPUT = Path("build") / "mnist.sb3"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sb3gen.ml import options
-    from sb3gen.project.network import DEFAULT_LEARNING_RATE, LANGUAGES, MATH_MODES
+    from sb3gen.project.network import (
+        DEFAULT_LEARNING_RATE,
+        DEFAULT_LEARNING_RATE_DECAY,
+        LANGUAGES,
+        MATH_MODES,
+    )
 
     training = parser.add_argument_group("training with Keras (when no network is given)")
     options.add_preset(training, "the network to train")
@@ -43,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="language of labels and block comments (default: %(default)s)")
     project.add_argument("--scratch-learning-rate", type=float, default=DEFAULT_LEARNING_RATE,
                          help="LEARNING_RATE of the per-sample SGD inside Scratch (default: %(default)s)")
+    project.add_argument("--scratch-learning-rate-decay", type=float, default=DEFAULT_LEARNING_RATE_DECAY,
+                         help="epoch e trains at LEARNING_RATE / (1 + e x this) (default: %(default)s)")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
                         help="the .sb3 to write (default: %(default)s)")
 
@@ -86,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     sb3, project_json = compile_network(net, inputs[train_idx], dataset.labels[train_idx], inputs[test_idx],
                                         dataset.labels[test_idx], math=args.math, lang=args.lang,
                                         learning_rate=args.scratch_learning_rate,
+                                        learning_rate_decay=args.scratch_learning_rate_decay,
                                         test_accuracy=scratch_accuracy)
     from sb3gen.scratch import write_sb3
 
@@ -142,15 +150,17 @@ def load_network(args: argparse.Namespace):
 
 
 def compile_network(net, train_images, train_labels, test_images, test_labels, *, math: str, lang: str,
-                    learning_rate: float, test_accuracy: float | None = None) -> tuple[bytes, dict]:
+                    learning_rate: float, learning_rate_decay: float | None = None,
+                    test_accuracy: float | None = None) -> tuple[bytes, dict]:
     """The .sb3 bytes (limits checked by the packer) and its project.json."""
     from sb3gen.project import build_network_project
     from sb3gen.scratch import compile_project, pack_sb3
 
+    decay = {} if learning_rate_decay is None else {"learning_rate_decay": learning_rate_decay}
     project = build_network_project(net.layer_sizes, net.hidden_activation, net.weights, train_images,
                                     train_labels, test_images, test_labels, math=math, lang=lang,
                                     learning_rate=learning_rate, ui_settings=net.preprocess.to_dict(),
-                                    test_accuracy=test_accuracy)
+                                    test_accuracy=test_accuracy, **decay)
     compiled = compile_project(project)
     return pack_sb3(compiled), compiled.project_json
 

@@ -42,6 +42,10 @@ class ProjectData:
     hidden_activation: str
     weights: np.ndarray
     learning_rate: float
+    learning_rate_decay: float
+    random_state: float
+    order: list[float]
+    epoch: float
     math: str
     exp_table: np.ndarray | None
     log_table: np.ndarray | None
@@ -117,7 +121,10 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
         return ProjectData(
             layer_sizes=sizes, hidden_activation=str(variables["hidden activation"]),
             weights=np.array(lists["weights"], dtype=np.float64),
-            learning_rate=float(variables["LEARNING_RATE"]), math=math,
+            learning_rate=float(variables["LEARNING_RATE"]),
+            learning_rate_decay=float(variables["LEARNING_RATE_DECAY"]),
+            random_state=float(variables["random state"]), order=[float(v) for v in lists["order"]],
+            epoch=float(variables["epoch"]), math=math,
             exp_table=np.array(lists["exp table"], dtype=np.float64) if math == "tables" else None,
             log_table=np.array(lists["log table"], dtype=np.float64) if math == "tables" else None,
             train_images=unpack_all(lists["train images"], symbols, n_inputs),
@@ -267,8 +274,14 @@ def keras_check(data: ProjectData) -> Check:
 
 
 def train_check(data: ProjectData, run: VmRun) -> Check:
+    from sb3gen.reference import schedule
+
     ref = reference(data)
-    loss = ref.train_epoch(data.train_images, data.train_labels)
+    plan = schedule.plan_epoch(data.order, len(data.train_labels), data.random_state, data.learning_rate,
+                               data.learning_rate_decay, data.epoch)
+    loss = schedule.train_epoch(ref, data.train_images, data.train_labels, plan)
+    vm_order = numbers(run.after_train["order"]).astype(np.int64).tolist()
+    vm_state = float(run.after_train["random state"])
     vm_weights = numbers(run.after_train["weights"])
     vm_loss = float(run.after_train["loss"])
     if vm_weights.shape != ref.weights.shape:
@@ -280,10 +293,14 @@ def train_check(data: ProjectData, run: VmRun) -> Check:
     changed = int(np.sum(ref.weights != data.weights))
     check = Check(5, "one `train` epoch from the project's weights equals the reference's training",
                   weight_error <= RELATIVE_TOLERANCE and loss_error <= RELATIVE_TOLERANCE
-                  and int(float(run.after_train["epoch"])) >= 1)
+                  and int(float(run.after_train["epoch"])) >= 1 and vm_order == plan.order
+                  and vm_state == plan.state)
     exact = "bit-identical" if differing == 0 else f"{differing:,} items differ"
     check.lines.append(f"weights: {changed:,} of {ref.weights.size:,} changed by training; "
                        f"relative difference {weight_error:.1e} ({exact})")
+    check.lines.append(f"order: {'the reference shuffle' if vm_order == plan.order else 'DIFFERS'} "
+                       f"(random state {vm_state:.0f}, reference {plan.state:.0f}); learning rate "
+                       f"{plan.rate!r} in epoch {data.epoch + 1:g}")
     check.lines.append(f"loss: Scratch {vm_loss!r}, reference {loss!r} (relative difference "
                        f"{loss_error:.1e}); {len(data.train_labels)} images in "
                        f"{run.seconds.get('broadcast train', 0):.2f} s")

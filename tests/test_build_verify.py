@@ -82,15 +82,15 @@ def rewrite_project(source: Path, target: Path, change) -> None:
 
 
 def slow_down_learning_in_blocks(project: dict) -> None:
-    """Scale one layer's learning steps by 0.5 instead of LEARNING_RATE: wrong, and the VM runs it happily."""
+    """Scale one layer's steps by 0.5 instead of the learning rate: wrong, and the VM runs it happily."""
     network = next(t for t in project["targets"] if t["name"] == "Network")
     for block in network["blocks"].values():
         if isinstance(block, dict) and block.get("opcode") == "operator_multiply":
             factor = block["inputs"]["NUM2"]
-            if isinstance(factor[1], list) and factor[1][:2] == [12, "LEARNING_RATE"]:
+            if isinstance(factor[1], list) and factor[1][:2] == [12, "epoch learning rate"]:
                 block["inputs"]["NUM2"] = [1, [4, "0.5"]]
                 return
-    raise AssertionError("no `(...) * (LEARNING_RATE)` block found")
+    raise AssertionError("no `(...) * (epoch learning rate)` block found")
 
 
 def test_verify_fails_with_exit_1_when_the_blocks_compute_something_else(tmp_path, capsys, weights_file):

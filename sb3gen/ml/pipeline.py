@@ -61,7 +61,7 @@ def prepare_data(data_path: str | Path | None, settings: PreprocessSettings, *, 
     """Load MNIST, preprocess every image with `settings`, hold images out, pick the project's subsets
     (n_test None: the whole held-out set, up to MAX_PROJECT_TEST_IMAGES)."""
     log = log or (lambda *_: None)
-    dataset = load_mnist(data_path)
+    dataset = load_mnist(data_path, log=log)
     log(f"data: {dataset.describe()}")
     inputs = preprocess(dataset.images, settings)
     held_out = held_out_indices(dataset.labels, dataset.test_start)

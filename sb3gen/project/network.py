@@ -16,25 +16,31 @@ from sb3gen.project.comments import COMMENTS
 from sb3gen.project.image_codec import SYMBOLS, encode_images
 from sb3gen.project.plan import LayerPlan, plan_layers
 from sb3gen.project.ui_i18n import LANGUAGES
-from sb3gen.reference import packed, tables
+from sb3gen.reference import packed, schedule, tables
 from sb3gen.reference.network import MATH_MODES, NATIVE_LOG_FLOOR
 from sb3gen.scratch import Costume, Project, Sprite, Stage, render_template
 
 NETWORK_SPRITE = "Network"
 TEMPLATES = ("math.sb", "forward.sb", "learn.sb", "passes.sb", "weights.sb")
 CHUNK_IMAGES = 10  # images per run-without-screen-refresh chunk: the display updates between chunks
-DEFAULT_LEARNING_RATE = 0.05
+# Per-sample SGD from random weights over 4,000 images, measured with the reference: 0.2 / (1 + epoch) with a
+# new order each epoch reaches 88%, 90%, 91% after epochs 1-3 (0.05 in a fixed order: 85%, 87%, 88%).
+DEFAULT_LEARNING_RATE = 0.2
+DEFAULT_LEARNING_RATE_DECAY = 1.0
+DEFAULT_SHUFFLE_SEED = 1  # first `random state` of the shuffle generator (1 .. 2147483646)
 
 # The automation interface (README): names other tools and tests rely on.
 STAGE_LISTS = ("weights", "shipped weights", "layer sizes", "activations", "train images", "train labels",
-               "test images", "test labels", "symbols", "input", "probabilities", "predictions")
+               "test images", "test labels", "symbols", "order", "input", "probabilities", "predictions")
 STAGE_VARIABLES = ("accuracy", "loss", "epoch", "prediction", "LEARNING_RATE", "busy", "progress",
-                   "images per second", "hidden activation", "packed image")
+                   "images per second", "hidden activation", "packed image", "LEARNING_RATE_DECAY",
+                   "random state", "images done", "images total", "seconds left")
 BROADCASTS = ("train", "test", "predict", "unpack", "restore weights", "randomize weights")
 
 _SPRITE_SCALARS = ("table index", "result", "image start", "pixel", "stroke #", "weight #", "max", "sum",
-                   "predicted digit", "log sum", "image", "correct", "start time", "images done",
-                   "chunk size", "seconds", "symbol #", "symbol value", "bit #", "pixel base")
+                   "predicted digit", "log sum", "image", "correct", "start time", "chunk size",
+                   "seconds", "position", "swap with", "swapped", "epoch learning rate", "symbol #",
+                   "symbol value", "bit #", "pixel base")
 
 _ICON = """<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48">
 <g stroke="#855cd6" stroke-width="2">
@@ -59,6 +65,8 @@ def build_network_project(
     math: str = "tables",
     lang: str = "en",
     learning_rate: float = DEFAULT_LEARNING_RATE,
+    learning_rate_decay: float = DEFAULT_LEARNING_RATE_DECAY,
+    shuffle_seed: int = DEFAULT_SHUFFLE_SEED,
     ui_settings: dict[str, Any] | None = None,
     test_accuracy: float | None = None,
 ) -> Project:
@@ -70,6 +78,10 @@ def build_network_project(
         raise Sb3genError(f"--math must be one of {', '.join(MATH_MODES)}, not {math!r}")
     if lang not in LANGUAGES:
         raise Sb3genError(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    if not 1 <= shuffle_seed < schedule.MODULUS:
+        raise Sb3genError(f"the shuffle seed must be 1 to 2147483646, not {shuffle_seed}")
+    if learning_rate_decay < 0:
+        raise Sb3genError(f"the learning rate decay must not be negative, not {learning_rate_decay}")
     layers = plan_layers(list(layer_sizes), hidden_activation)
     n_inputs = int(layer_sizes[0])
     weights_list = [float(w) for w in np.asarray(weights, dtype=np.float64).ravel()]
@@ -87,6 +99,7 @@ def build_network_project(
         "input": [0] * n_inputs,
         "probabilities": [],
         "predictions": [],
+        "order": [],
     })
     if math == "tables":
         stage.lists["exp table"] = tables.exp_table().tolist()
@@ -94,6 +107,8 @@ def build_network_project(
     stage.variables.update({
         "accuracy": 0 if test_accuracy is None else test_accuracy,
         "loss": 0, "epoch": 0, "prediction": 0, "LEARNING_RATE": float(learning_rate),
+        "LEARNING_RATE_DECAY": float(learning_rate_decay), "random state": int(shuffle_seed),
+        "images done": 0, "images total": 0, "seconds left": "",
         "busy": 0, "progress": 0, "images per second": 0, "hidden activation": hidden_activation,
         "packed image": "",
     })

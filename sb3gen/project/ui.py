@@ -23,7 +23,8 @@ PROGRESS_SPRITE = "Progress"
 
 # What the UI reads and writes on the stage; the network's project must provide these.
 REQUIRED_LISTS = ("input", "probabilities", "train images", "train labels")
-REQUIRED_VARIABLES = ("busy", "prediction", "accuracy", "loss", "epoch", "progress", "images per second")
+REQUIRED_VARIABLES = ("busy", "prediction", "accuracy", "loss", "epoch", "progress", "images per second",
+                      "images done", "images total", "seconds left", "packed image")
 
 DEFAULT_SETTINGS: dict[str, Any] = {"crop": 4, "size": 14, "threshold": 0.5, "invert": False}
 

@@ -38,6 +38,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "label": {"en": ": label ", "ja": "：正解 "},
     "network says": {"en": ", network says ", "ja": "、ネットワークの答え "},
     "images per second": {"en": " img/s", "ja": " 枚/秒"},
+    "seconds left": {"en": " s left", "ja": " 秒で終了"},
     "progress training": {"en": "Training ", "ja": "学習 "},
     "progress testing": {"en": "Testing ", "ja": "テスト "},
     # Backdrop captions
