@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.ml.network import layers_text, parse_layer_sizes
     from sb3gen.ml.pipeline import prepare_data, train_held_out
     from sb3gen.ml.preprocess import PreprocessSettings
-    from sb3gen.ml.presets import PROJECT_TEST_IMAGES
+    from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES
     from sb3gen.ml.subsets import write_subsets
 
     out_dir = args.output.parent
@@ -71,13 +71,15 @@ def run(args: argparse.Namespace) -> int:
     prepare_output(args.output)
     net = load_network(args) if given else None
     trained = net is None
-    n_inputs = net.layer_sizes[0] if net is not None else config.layer_sizes[0]
-    n_train = args.train_images
+    n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
     n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
-    check_image_counts(n_train, n_test, n_inputs)
+    shape = (net.layer_sizes, net.hidden_activation) if net is not None else \
+        (config.layer_sizes, config.hidden_activation)
+    check_image_counts(n_train or 0, n_test or 0, shape, args)
     settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
     data = prepare_data(args.data, settings, n_train=n_train, n_test=n_test, seed=args.seed)
     dataset, inputs, train_idx, test_idx = data.dataset, data.inputs, data.train_indices, data.test_indices
+    check_image_counts(len(train_idx), len(test_idx), shape, args)  # the defaults take what the data has
     if net is None:
         net, _ = train_held_out(config, data, out_dir=out_dir, verbose=2)
         keras_accuracy = float(net.metrics.get("test_accuracy", float("nan")))
@@ -128,17 +130,14 @@ def prepare_output(output: Path) -> None:
         raise Sb3genError(f"cannot write to {folder}: {exc.strerror or exc}; choose another -o") from None
 
 
-def check_image_counts(n_train: int, n_test: int | None, n_inputs: int) -> None:
-    """A list holds at most 200,000 items on the Scratch website, and images are one item per pixel
-    (n_test None: the held-out set, at most 1,000 images)."""
-    from sb3gen.scratch.packer import LIST_LIMIT
+def check_image_counts(n_train: int, n_test: int, net_shape: tuple[list[int], str], args) -> None:
+    """Refuse image counts over the website's limits (project.json 5 MB, lists 200,000 items), saying how
+    many images would fit."""
+    from sb3gen.project.capacity import check_image_counts as problem
 
-    if n_train < 1 or (n_test is not None and n_test < 1):
-        raise Sb3genError("--train-images and --test-images must be at least 1")
-    for flag, count in (("--train-images", n_train), ("--test-images", n_test or 0)):
-        if count * n_inputs > LIST_LIMIT:
-            raise Sb3genError(f"{flag} {count} needs {count * n_inputs:,} list items ({n_inputs} per image), "
-                              f"over Scratch's {LIST_LIMIT:,} per list: use at most {LIST_LIMIT // n_inputs}")
+    reason = problem(n_train, n_test, *net_shape, math=args.math, lang=args.lang)
+    if reason:
+        raise Sb3genError(reason)
 
 
 def load_network(args: argparse.Namespace):

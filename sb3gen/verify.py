@@ -1,11 +1,13 @@
 """Run an .sb3 built by sb3gen in the real Scratch VM and prove its numbers equal the numpy reference.
 
 Checks: (1) scratch-parser (the VM's own loader) and sb3gen's structural check; (2) `test`: predictions
-for every test image and `accuracy` equal the reference's; (3) `predict` on the first --images test images:
-every layer's activations against the reference (max absolute difference per layer); (4) the reference
-against the Keras model rebuilt from the project's weights: agreement of predicted digits, largest
-probability difference, and Scratch's accuracy at least Keras' minus 1 point; (5) one `train` epoch from the
-project's weights: `weights` and `loss` equal the reference's training within 1e-9 relative.
+for every test image and `accuracy` equal the reference's; (3) `unpack` then `predict` on the first 10 test
+images: the unpacked pixels and every layer's activations against the reference (max absolute difference per
+layer); (4) the reference against the Keras model rebuilt from the project's weights: agreement of predicted
+digits, largest probability difference, and Scratch's accuracy at least Keras' minus 1 point; (5) one `train`
+epoch from the project's weights: the shuffled order, `weights` and `loss` equal the reference's training
+within 1e-9 relative. Checks 2 and 5 decode every packed image in blocks; --images N limits them (and 4) to
+the first N test and training images.
 
 Exit 0 when every check passes, 1 when one fails, 2 for a file that is not a project built by sb3gen.
 """
@@ -13,7 +15,7 @@ Exit 0 when every check passes, 1 when one fails, 2 for a file that is not a pro
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ import numpy as np
 from sb3gen.errors import Sb3genError
 
 RELATIVE_TOLERANCE = 1e-9
+ACTIVATION_IMAGES = 10  # check (3): test images unpacked and run through `predict` one by one
 KERAS_ACCURACY_MARGIN = 1.0  # points: Scratch may score at most this much below Keras
 TRAIN_STEP_LIMIT = 100_000
 
@@ -49,18 +52,29 @@ class ProjectData:
     math: str
     exp_table: np.ndarray | None
     log_table: np.ndarray | None
+    symbols: list[str]
+    train_codes: list[str]  # the packed items as stored
+    test_codes: list[str]
     train_images: np.ndarray
     train_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
 
 
+    def first(self, n: int) -> ProjectData:
+        """The same project with only its first n training and first n test images."""
+        return replace(self, train_codes=self.train_codes[:n], test_codes=self.test_codes[:n],
+                       train_images=self.train_images[:n], train_labels=self.train_labels[:n],
+                       test_images=self.test_images[:n], test_labels=self.test_labels[:n])
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE.sb3", help="a project written by 'sb3gen build'")
     parser.add_argument("--engine", choices=["scratch-vm", "turbowarp"], default="scratch-vm",
                         help="Scratch runtime to run it in (default: %(default)s)")
-    parser.add_argument("--images", type=int, default=10,
-                        help="test images whose activations are compared layer by layer (default: 10)")
+    parser.add_argument("--images", type=int, metavar="N",
+                        help="check `test` on the first N test images and a training epoch on the first N "
+                             "training images (default: all of them)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,16 +85,19 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def verify_file(path: Path, *, engine: str = "scratch-vm", images: int = 10, log=print) -> list[Check]:
+def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = None,
+                log=print) -> list[Check]:
     from sb3gen.scratch import read_sb3
 
     if not Path(path).is_file():
         raise Sb3genError(f"{path}: no such file")
     project_json, _ = read_sb3(path)  # Sb3genError (exit 2) for a non-zip or a zip without project.json
     data = read_interface(project_json, str(path))
-    if images < 1:
+    if images is not None and images < 1:
         raise Sb3genError("--images must be at least 1")
-    images = min(images, len(data.test_labels))
+    if images is not None:
+        data = data.first(images)
+    images = min(ACTIVATION_IMAGES, len(data.test_labels))
     log(f"verifying {path} in {engine}: network {'-'.join(map(str, data.layer_sizes))} "
         f"{data.hidden_activation}, math {data.math}, {len(data.train_labels)} train / "
         f"{len(data.test_labels)} test images")
@@ -127,6 +144,8 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
             epoch=float(variables["epoch"]), math=math,
             exp_table=np.array(lists["exp table"], dtype=np.float64) if math == "tables" else None,
             log_table=np.array(lists["log table"], dtype=np.float64) if math == "tables" else None,
+            symbols=symbols, train_codes=[str(c) for c in lists["train images"]],
+            test_codes=[str(c) for c in lists["test images"]],
             train_images=unpack_all(lists["train images"], symbols, n_inputs),
             train_labels=np.array(lists["train labels"], dtype=np.int64),
             test_images=unpack_all(lists["test images"], symbols, n_inputs),
@@ -156,10 +175,15 @@ class VmRun:
 def run_in_vm(path: Path, data: ProjectData, engine: str, images: int) -> VmRun:
     from sb3gen.vm import VMError, run_project
 
-    actions: list[dict[str, Any]] = []
-    for image in data.test_images[:images]:
-        actions += [{"set_list": "input", "values": [int(v) for v in image]}, {"broadcast": "predict"},
-                    {"read": True}]
+    # Only the images being checked (all of them unless --images); each check-(3) image goes through `unpack`.
+    actions: list[dict[str, Any]] = [
+        {"set_list": "train images", "values": data.train_codes},
+        {"set_list": "train labels", "values": [int(v) for v in data.train_labels]},
+        {"set_list": "test images", "values": data.test_codes},
+        {"set_list": "test labels", "values": [int(v) for v in data.test_labels]}]
+    for code in data.test_codes[:images]:
+        actions += [{"set_variable": "packed image", "value": code}, {"broadcast": "unpack"},
+                    {"broadcast": "predict"}, {"read": True}]
     # The project ships `accuracy` filled in: blank it and `predictions`, so only `test` can pass check 2.
     actions += [{"set_variable": "accuracy", "value": ""}, {"set_list": "predictions", "values": []},
                 {"broadcast": "test"}, {"read": True}, {"broadcast": "train"}, {"read": True}]
@@ -218,13 +242,18 @@ def test_check(data: ProjectData, run: VmRun) -> Check:
 
 
 def activation_check(data: ProjectData, run: VmRun, images: int) -> Check:
+    from sb3gen.reference.packed import unpack
+
     ref = reference(data)
     sizes = data.layer_sizes
     bounds = np.cumsum([0, *sizes])
     worst = np.zeros(len(sizes))
     predictions_equal = True
+    unpacked_equal = True
     for index in range(images):
         expected = ref.forward(data.test_images[index])
+        unpacked = unpack(data.test_codes[index], data.symbols, sizes[0])
+        unpacked_equal &= np.array_equal(numbers(run.predicts[index]["input"]), unpacked)
         got = numbers(run.predicts[index]["activations"])
         if got.shape != (bounds[-1],):
             return Check(3, "`predict`: activations per layer", False,
@@ -237,8 +266,11 @@ def activation_check(data: ProjectData, run: VmRun, images: int) -> Check:
         predictions_equal &= np.array_equal(numbers(run.predicts[index]["probabilities"]),
                                             expected.probabilities)
     names = ["input"] + [f"layer {n}" for n in range(1, len(sizes) - 1)] + ["output"]
-    check = Check(3, f"`predict` on {images} test images: activations per layer equal the reference's",
-                  bool(np.all(worst <= 1e-12)) and predictions_equal)
+    check = Check(3, f"`unpack` and `predict` on {images} test images: the unpacked pixels and the "
+                  "activations per layer equal the reference's",
+                  bool(np.all(worst <= 1e-12)) and predictions_equal and unpacked_equal)
+    check.lines.append(f"`input` after `unpack`: {'equal to' if unpacked_equal else 'DIFFERS from'} the "
+                       "reference decoder's pixels (all images: checks 2 and 5 decode every one)")
     check.lines.append("max |Scratch - reference|: " + ", ".join(
         f"{name} ({size}) {diff:.1e}" for name, size, diff in zip(names, sizes, worst, strict=True)))
     check.lines.append(f"`prediction` and `probabilities`: {'equal' if predictions_equal else 'DIFFER'}")

@@ -30,13 +30,17 @@ def test_output_that_is_a_folder_is_refused(tmp_path: Path, capsys) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("flag, count, limit",
-                         [("--train-images", "1100", "1020"), ("--test-images", "2000", "1020")])
-def test_image_counts_over_the_list_limit_are_refused(tmp_path: Path, capsys, flag, count, limit) -> None:
-    code, err = run_build(capsys, flag, count, "-o", str(tmp_path / "mnist.sb3"))
+@pytest.mark.parametrize("args, message", [
+    (("--train-images", "90000", "--test-images", "1000"), "images fit in all (choose with --train-images"),
+    (("--train-images", "250000"), "over Scratch's 200,000 items per list"),
+])
+def test_image_counts_over_the_limits_are_refused_saying_how_many_fit(tmp_path: Path, capsys, args,
+                                                                      message) -> None:
+    code, err = run_build(capsys, *args, "--data", str(tmp_path / "missing.npz"), "-o",
+                          str(tmp_path / "out" / "mnist.sb3"))
     assert code == 2
-    assert f"{flag} {count}" in err and "200,000" in err and f"at most {limit}" in err
-    assert list(tmp_path.iterdir()) == []
+    assert message in err and "missing.npz" not in err  # refused before the data is read
+    assert not (tmp_path / "out" / "mnist.sb3").exists()
 
 
 def test_a_bad_model_file_is_refused_before_the_data_is_read(tmp_path: Path, capsys) -> None:

@@ -14,7 +14,6 @@ from sb3gen.ml.network import HIDDEN_ACTIVATIONS, parse_layer_sizes
 from sb3gen.ml.presets import PRESETS
 
 SEED_LIMIT = 2**32  # numpy's and Keras' seeds are 0 .. 2**32 - 1
-DEFAULT_TRAIN_IMAGES = 600
 
 
 def seed_value(text: str) -> int:
@@ -90,8 +89,9 @@ def add_network_sources(parser, default_network: Path | None) -> None:
 
 
 def add_image_counts(parser) -> None:
-    parser.add_argument("--train-images", type=positive_int, default=DEFAULT_TRAIN_IMAGES,
-                        help="training images the Scratch project carries (default: %(default)s)")
+    parser.add_argument("--train-images", type=positive_int,
+                        help="training images the Scratch project carries (default: every image not held "
+                             "out; day2/day3: 600)")
     parser.add_argument("--test-images", type=positive_int,
                         help="held-out images the project carries as its test images (default: all "
-                             "held-out images, at most 1000; day2/day3: 100)")
+                             "held-out images; day2/day3: 100)")

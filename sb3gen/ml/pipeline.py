@@ -19,8 +19,6 @@ from sb3gen.ml.presets import TrainConfig
 from sb3gen.ml.subsets import held_out_indices, project_subsets
 from sb3gen.ml.train import train_network  # imports Keras only when called
 
-MAX_PROJECT_TEST_IMAGES = 1000  # 196,000 list items: under Scratch's 200,000 per list
-
 
 @dataclass
 class TrainingRun:
@@ -56,17 +54,17 @@ class PreparedData:
         return evaluate_network(net, *self.held_out())
 
 
-def prepare_data(data_path: str | Path | None, settings: PreprocessSettings, *, n_train: int,
+def prepare_data(data_path: str | Path | None, settings: PreprocessSettings, *, n_train: int | None,
                  n_test: int | None, seed: int, log=print) -> PreparedData:
     """Load MNIST, preprocess every image with `settings`, hold images out, pick the project's subsets
-    (n_test None: the whole held-out set, up to MAX_PROJECT_TEST_IMAGES)."""
+    (n_train None: every image not held out; n_test None: the whole held-out set)."""
     log = log or (lambda *_: None)
     dataset = load_mnist(data_path, log=log)
     log(f"data: {dataset.describe()}")
     inputs = preprocess(dataset.images, settings)
     held_out = held_out_indices(dataset.labels, dataset.test_start)
     if n_test is None:
-        n_test = min(len(held_out), MAX_PROJECT_TEST_IMAGES)
+        n_test = len(held_out)
     train_indices, test_indices = project_subsets(dataset.labels, held_out, n_train, n_test, seed)
     return PreparedData(dataset, inputs, train_indices, test_indices, held_out)
 
@@ -89,7 +87,7 @@ def train_held_out(config: TrainConfig, data: PreparedData, *, out_dir: str | Pa
     return network, history
 
 
-def train_from_data(config: TrainConfig, data_path: str | Path | None = None, *, n_train: int = 600,
+def train_from_data(config: TrainConfig, data_path: str | Path | None = None, *, n_train: int | None = 600,
                     n_test: int | None = None, subset_seed: int = 0, out_dir: str | Path | None = None,
                     verbose: int = 1, log=print) -> TrainingRun:
     """Train `config` on all images except the held-out ones; with out_dir, write the history and plots

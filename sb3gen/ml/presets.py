@@ -49,3 +49,6 @@ PRESETS: dict[str, TrainConfig] = {
 # The project's test images when --test-images is not given: the articles' 100 for their presets, else the
 # whole held-out set (None; at most 1,000 images, what one list holds).
 PROJECT_TEST_IMAGES: dict[str, int | None] = {"default": None, "day2": 100, "day3": 100}
+# The project's training images when --train-images is not given: every image not held out (None; packed, one
+# list item each), or the articles' 600.
+PROJECT_TRAIN_IMAGES: dict[str, int | None] = {"default": None, "day2": 600, "day3": 600}

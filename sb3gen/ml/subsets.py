@@ -86,17 +86,22 @@ def interleave(by_class: list[np.ndarray], rng: np.random.Generator) -> np.ndarr
     return np.asarray(order, dtype=np.int64)
 
 
-def project_subsets(labels: np.ndarray, held_out: np.ndarray, n_train: int, n_test: int,
+def project_subsets(labels: np.ndarray, held_out: np.ndarray, n_train: int | None, n_test: int,
                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The project's training images (class-balanced, from the images not held out, seeded order) and
-    test images (the first n_test held-out images, class-balanced, in a seeded order)."""
+    """The project's training images and test images (the first n_test held-out images: class-balanced and
+    class-interleaved). Training images: n_train None takes every image not held out, class-interleaved in
+    a seeded order; a number takes a class-balanced seeded subset of them (the articles' 600)."""
     labels = np.asarray(labels)
     if n_test > len(held_out):
         raise Sb3genError(f"{n_test} test images requested but the held-out set has {len(held_out)}")
     rest = np.setdiff1d(np.arange(len(labels)), held_out)
-    train_local, _ = select_subsets(labels[rest], n_train, 0, seed)
-    rng = np.random.default_rng(seed)
-    return rest[train_local], rng.permutation(held_out[:n_test]).astype(np.int64)
+    if n_train is None:
+        rng = np.random.default_rng(seed)
+        train = interleave([rng.permutation(rest[labels[rest] == d]) for d in range(N_CLASSES)], rng)
+    else:
+        train_local, _ = select_subsets(labels[rest], n_train, 0, seed)
+        train = rest[train_local]
+    return train, np.asarray(held_out[:n_test], dtype=np.int64)
 
 
 def write_subsets(path: str | os.PathLike, *, data_source: str, data_images: int, seed: int,

@@ -46,14 +46,15 @@ def config_from_args(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.pipeline import train_from_data
-    from sb3gen.ml.presets import PROJECT_TEST_IMAGES
+    from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES
     from sb3gen.ml.subsets import write_subsets
 
     config = config_from_args(args)
     print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation}, {config.epochs} epochs, "
           f"batch {config.batch_size}, seed {config.seed}{', inverted input' if config.invert else ''}")
     n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
-    result = train_from_data(config, args.data, n_train=args.train_images, n_test=n_test,
+    n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
+    result = train_from_data(config, args.data, n_train=n_train, n_test=n_test,
                              subset_seed=args.seed, out_dir=args.out, verbose=0 if args.quiet else 2)
     network_path = args.out / "network.json"
     result.network.save(network_path)

@@ -1,0 +1,63 @@
+"""How many packed images a project of a given network can carry within the Scratch website's limits, known
+before any data is read or network trained: project.json at most 5 MB, every list at most 200,000 items.
+
+The project without images is built once with stand-in weights of the longest usual repr (20 characters), and
+each image adds its packed text (symbols + quotes + comma) and its label (one digit + comma).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from sb3gen.reference.packed import symbol_count
+
+STAND_IN_WEIGHT = -0.011111111111111112  # repr is 20 characters, as long as a float64 weight's usually gets
+LABEL_BYTES = 2  # "7,"
+
+
+def bytes_per_image(n_inputs: int) -> int:
+    return symbol_count(n_inputs) + 3 + LABEL_BYTES
+
+
+@cache
+def base_bytes(layer_sizes: tuple[int, ...], hidden_activation: str, math: str, lang: str) -> int:
+    """project.json bytes of the project with one train and one test image, less those two images."""
+    from sb3gen.project.network import build_network_project
+    from sb3gen.scratch import compile_project
+    from sb3gen.scratch.packer import project_json_bytes
+
+    n_weights = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:], strict=False))
+    image = np.zeros((1, layer_sizes[0]), dtype=np.int64)
+    project = build_network_project(list(layer_sizes), hidden_activation, np.full(n_weights, STAND_IN_WEIGHT),
+                                    image, [0], image, [0], math=math, lang=lang)
+    size = len(project_json_bytes(compile_project(project).project_json))
+    return size - 2 * bytes_per_image(layer_sizes[0])
+
+
+def images_that_fit(layer_sizes: list[int], hidden_activation: str, *, math: str, lang: str) -> int:
+    """Train + test images that keep project.json within the website's limit."""
+    from sb3gen.scratch.packer import PROJECT_JSON_LIMIT
+
+    room = PROJECT_JSON_LIMIT - base_bytes(tuple(layer_sizes), hidden_activation, math, lang)
+    return max(0, room // bytes_per_image(layer_sizes[0]))
+
+
+def check_image_counts(n_train: int, n_test: int, layer_sizes: list[int], hidden_activation: str, *,
+                       math: str, lang: str) -> str | None:
+    """None when the counts fit, else a one-line reason that says how many images would."""
+    from sb3gen.scratch.packer import LIST_LIMIT, PROJECT_JSON_LIMIT
+
+    for what, count in (("training", n_train), ("test", n_test)):
+        if count > LIST_LIMIT:
+            return (f"{count:,} {what} images are over Scratch's {LIST_LIMIT:,} items per list (one item per "
+                    f"image): use at most {LIST_LIMIT:,}")
+    fit = images_that_fit(layer_sizes, hidden_activation, math=math, lang=lang)
+    if n_train + n_test > fit:
+        estimate = base_bytes(tuple(layer_sizes), hidden_activation, math, lang) + \
+            (n_train + n_test) * bytes_per_image(layer_sizes[0])
+        return (f"{n_train:,} training + {n_test:,} test images make project.json about {estimate:,} bytes, "
+                f"over the website's {PROJECT_JSON_LIMIT:,}: {fit:,} images fit in all (choose with "
+                f"--train-images and --test-images, e.g. --train-images {max(fit - n_test, 1)})")
+    return None
