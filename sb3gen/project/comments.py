@@ -31,6 +31,12 @@ COMMENTS: dict[str, dict[str, str]] = {
         "prepare_epoch": "a new order of the training images (Park-Miller generator, Fisher-Yates shuffle) "
                          "and this epoch's learning rate LEARNING_RATE / (1 + epoch x LEARNING_RATE_DECAY)",
         "show_progress": "progress in percent, and images per second in real time (timer moves per frame)",
+        "run_test": "classify every test image in chunks; accuracy, predictions and the confusion matrix",
+        "correct": "a correction: keep input in my digits with its right digit and learn it a few times",
+        "store_my_digit": "pack input into one text item of my digits, like the training images (6 pixels a symbol)",
+        "train_my_digits": "test, epochs over my digits (each followed by training images), test again",
+        "train_my_digit": "learn my digit n, then the next training images (so the rest is not forgotten)",
+        "count_mistakes": "confusion matrix (row: right digit, column: answer), accuracy by digit, mistakes",
         "randomize": "fresh weights between -{limit} and {limit} (1/sqrt of {n_in} inputs), biases 0",
     },
     "ja": {
@@ -59,6 +65,12 @@ COMMENTS: dict[str, dict[str, str]] = {
         "prepare_epoch": "訓練画像の新しい順番（Park-Miller乱数、Fisher-Yatesシャッフル）と、"
                          "このエポックの学習率 LEARNING_RATE / (1 + epoch × LEARNING_RATE_DECAY)",
         "show_progress": "進み具合（%）と1秒あたりの画像数を更新（実時間：timerはフレームの間しか進まない）",
+        "run_test": "テスト画像をまとめて分類：正解率・予測・混同行列",
+        "correct": "訂正：inputを正しい数字と一緒に「自分の数字」にしまい、何回か学習する",
+        "store_my_digit": "inputを訓練画像と同じく1つの文字列にして「自分の数字」に加える（6画素で1文字）",
+        "train_my_digits": "テスト、自分の数字（間に訓練画像）で数エポック学習、またテスト",
+        "train_my_digit": "自分の数字nを学習し、続けて次の訓練画像も学習（ほかを忘れないように）",
+        "count_mistakes": "混同行列（行 = 正しい数字、列 = 答え）、数字ごとの正解率、まちがえた画像",
         "randomize": "新しい重み（-{limit}〜{limit}、入力{n_in}個の1/sqrt）、バイアスは0",
     },
 }

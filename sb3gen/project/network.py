@@ -21,7 +21,7 @@ from sb3gen.reference.network import MATH_MODES, NATIVE_LOG_FLOOR
 from sb3gen.scratch import Costume, Project, Sprite, Stage, render_template
 
 NETWORK_SPRITE = "Network"
-TEMPLATES = ("math.sb", "forward.sb", "learn.sb", "passes.sb", "weights.sb")
+TEMPLATES = ("math.sb", "forward.sb", "learn.sb", "passes.sb", "weights.sb", "teach.sb")
 CHUNK_IMAGES = 10  # images per run-without-screen-refresh chunk: the display updates between chunks
 # Per-sample SGD from random weights over 4,000 images, measured with the reference: 0.2 / (1 + epoch) with a
 # new order each epoch reaches 88%, 90%, 91% after epochs 1-3 (0.05 in a fixed order: 85%, 87%, 88%).
@@ -31,16 +31,25 @@ DEFAULT_SHUFFLE_SEED = 1  # first `random state` of the shuffle generator (1 .. 
 
 # The automation interface (README): names other tools and tests rely on.
 STAGE_LISTS = ("weights", "shipped weights", "layer sizes", "activations", "train images", "train labels",
-               "test images", "test labels", "symbols", "order", "input", "probabilities", "predictions")
+               "test images", "test labels", "symbols", "order", "input", "probabilities", "predictions",
+               "my digits", "my labels", "confusion", "digit accuracy", "mistakes")
 STAGE_VARIABLES = ("accuracy", "loss", "epoch", "prediction", "LEARNING_RATE", "busy", "progress",
                    "images per second", "hidden activation", "packed image", "LEARNING_RATE_DECAY",
-                   "random state", "images done", "images total", "seconds left")
-BROADCASTS = ("train", "test", "predict", "unpack", "restore weights", "randomize weights")
+                   "random state", "images done", "images total", "seconds left", "right digit",
+                   "steps per correction", "my digits epochs", "mixed training images", "mix cursor",
+                   "accuracy before")
+BROADCASTS = ("train", "test", "predict", "unpack", "restore weights", "randomize weights", "correct",
+              "train my digits", "forget my digits")
+# Teaching (templates/network/teach.sb): what a correction and `train my digits` do by default.
+STEPS_PER_CORRECTION = 3
+MY_DIGITS_EPOCHS = 3
+MIXED_TRAINING_IMAGES = 5
 
 _SPRITE_SCALARS = ("table index", "result", "image start", "pixel", "stroke #", "weight #", "max", "sum",
                    "predicted digit", "log sum", "image", "correct", "start time", "chunk size",
                    "seconds", "position", "swap with", "swapped", "epoch learning rate", "symbol #",
-                   "symbol value", "bit #", "pixel base")
+                   "symbol value", "bit #", "pixel base", "my digit", "images to do", "cell", "digit",
+                   "images of digit", "bit value", "code")
 
 _ICON = """<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48">
 <g stroke="#855cd6" stroke-width="2">
@@ -100,6 +109,11 @@ def build_network_project(
         "probabilities": [],
         "predictions": [],
         "order": [],
+        "my digits": [],  # the user's corrected drawings, stored like `train images` (and kept when saved)
+        "my labels": [],
+        "confusion": [],
+        "digit accuracy": [],
+        "mistakes": [],
     })
     if math == "tables":
         stage.lists["exp table"] = tables.exp_table().tolist()
@@ -111,6 +125,8 @@ def build_network_project(
         "images done": 0, "images total": 0, "seconds left": "",
         "busy": 0, "progress": 0, "images per second": 0, "hidden activation": hidden_activation,
         "packed image": "",
+        "right digit": 0, "steps per correction": STEPS_PER_CORRECTION, "my digits epochs": MY_DIGITS_EPOCHS,
+        "mixed training images": MIXED_TRAINING_IMAGES, "mix cursor": 0, "accuracy before": 0,
     })
     project = Project(stage=stage, sprites=[])
     ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)

@@ -22,9 +22,12 @@ BARS_SPRITE = "Bars"
 PROGRESS_SPRITE = "Progress"
 
 # What the UI reads and writes on the stage; the network's project must provide these.
-REQUIRED_LISTS = ("input", "probabilities", "train images", "train labels")
+REQUIRED_LISTS = ("input", "probabilities", "train images", "train labels", "test images", "test labels",
+                  "weights", "activations", "predictions", "my labels", "confusion", "digit accuracy",
+                  "mistakes", "layer sizes")
 REQUIRED_VARIABLES = ("busy", "prediction", "accuracy", "loss", "epoch", "progress", "images per second",
-                      "images done", "images total", "seconds left", "packed image")
+                      "images done", "images total", "seconds left", "packed image", "right digit",
+                      "accuracy before", "hidden activation")
 
 DEFAULT_SETTINGS: dict[str, Any] = {"crop": 4, "size": 14, "threshold": 0.5, "invert": False}
 
@@ -39,8 +42,10 @@ PAD_VARIABLES = (
     "ink right", "ink height", "ink width", "longest side", "scale", "centre row", "centre column", "mass",
     "mass row", "mass column", "box row", "box column", "source row", "source column", "row weight",
     "column weight", "top left", "top right", "bottom left", "bottom right", "pad value", "shift row",
-    "shift column", "out row", "out column", "row below", "column right", "top", "bottom",
+    "shift column", "out row", "out column", "row below", "column right", "top", "bottom", "mistake #",
 )
+VIEWS_VARIABLES = ("row", "column", "row total", "count", "cell x", "cell y", "letter #", "neuron",
+                   "weight #", "biggest", "weight", "picture x", "picture y")
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,21 @@ BUTTONS = (
     Button("Predict", "predict", "button predict", "#4c97ff", 0, 0),
     Button("Clear", "clear", "button clear", "#8f9bb0", 1, 0),
     Button("Training image", "training image", "button training image", "#40b840", 2, 0),
+    Button("What it learned", "weights view", "button weights view", "#5cb1d6", 3, 0),
     Button("Train", "train", "button train", "#ff8c1a", 0, 1),
     Button("Test", "test", "button test", "#9966ff", 1, 1),
-    Button("Restore weights", "restore", "button restore", "#0fa888", 2, 1),
-    Button("Random weights", "randomize", "button randomize", "#ff6680", 3, 1),
+    Button("Where it fails", "confusion view", "button confusion view", "#cf63cf", 2, 1),
+    Button("Show a mistake", "show a mistake", "button show a mistake", "#d65cd6", 3, 1),
+    Button("Train my digits", "train my digits", "button train my digits", "#ffab19", 0, 2),
+    Button("Forget my digits", "forget", "button forget", "#8f9bb0", 1, 2),
+    Button("Restore weights", "restore", "button restore", "#0fa888", 2, 2),
+    Button("Random weights", "randomize", "button randomize", "#ff6680", 3, 2),
 )
+VIEWS_SPRITE = "Views"
+ANSWER_MONITORS = ("accuracy", "loss", "epoch")  # hidden while a view takes the answer column
+RIGHT_HUE, WRONG_HUE = 33, 0  # confusion cells: green on the diagonal, red elsewhere
+POSITIVE_HUE, NEGATIVE_HUE = 0, 66  # weights: red positive, blue negative (white at 0)
+LIT_HUE = ANSWER_HUE
 
 
 def preprocess_settings(settings: dict[str, Any]) -> dict[str, Any]:
@@ -85,8 +100,8 @@ def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
     font_size = ui_costumes.label_font_size([t[button.label] for button in BUTTONS])
     stage = project.stage
     stage.lists["pad"] = [0] * (pad_reference.SIDE * pad_reference.SIDE)
-    stage.variables.update({"message": "", "training progress": ""})
-    stage.costumes[:] = [ui_costumes.backdrop(t)]
+    stage.variables.update({"message": "", "training progress": "", "view": "answer", "drawing predicted": 0})
+    stage.costumes[:] = [ui_costumes.backdrop(t), *(ui_costumes.view_backdrop(t, v) for v in L.VIEWS)]
     stage.current_costume = 0
     stage.add_scripts(render_template("ui/stage.sb", t=t), "ui/stage.sb")
     project.sprites.extend([
@@ -94,6 +109,7 @@ def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
         _answer_sprite(t),
         _bars_sprite(t),
         _progress_sprite(t),
+        _views_sprite(t, stage.lists["layer sizes"], str(stage.variables["hidden activation"])),
         *(_button_sprite(button, t, font_size) for button in BUTTONS),
     ])
     project.monitors.extend(_monitors())
@@ -109,7 +125,8 @@ def _check_interface(project: Project, image_size: int) -> None:
         raise Sb3genError(
             f"list 'input' holds {len(stage.lists['input'])} values, the UI expects {image_size}")
     taken = {sprite.name for sprite in project.sprites}
-    ours = {PAD_SPRITE, ANSWER_SPRITE, BARS_SPRITE, PROGRESS_SPRITE, *(b.sprite for b in BUTTONS)}
+    ours = {PAD_SPRITE, ANSWER_SPRITE, BARS_SPRITE, PROGRESS_SPRITE, VIEWS_SPRITE,
+            *(b.sprite for b in BUTTONS)}
     if taken & ours:
         raise Sb3genError(f"sprite names already used: {', '.join(sorted(taken & ours))}")
 
@@ -128,7 +145,7 @@ def _pad_sprite(t: dict[str, str], prep: dict[str, Any]) -> Sprite:
         "threshold": repr(prep["threshold"]), "ink": 0 if prep["invert"] else 1,
         "background": 1 if prep["invert"] else 0, "invert": prep["invert"], "image_size": prep["image_size"],
     }
-    for name in ("ui/pad.sb", "ui/normalise.sb"):
+    for name in ("ui/pad.sb", "ui/normalise.sb", "ui/mistakes.sb"):
         sprite.add_scripts(render_template(name, **context), name)
     return sprite
 
@@ -155,7 +172,30 @@ def _bars_sprite(t: dict[str, str]) -> Sprite:
     context = {"t": t, "left": L.BARS_LEFT, "top_y": L.BARS_TOP_Y, "step": L.BARS_STEP,
                "length": L.BARS_LENGTH, "pen_size": L.BARS_PEN_SIZE, "bar_hue": BAR_HUE,
                "answer_hue": ANSWER_HUE}
-    sprite.add_scripts(render_template("ui/bars.sb", **context), "ui/bars.sb")
+    for name in ("ui/bars.sb", "ui/correct.sb"):
+        sprite.add_scripts(render_template(name, **context), name)
+    return sprite
+
+
+def _views_sprite(t: dict[str, str], layer_sizes: list[int], hidden_activation: str) -> Sprite:
+    """Draws the views; the pictures are of the first layer's neurons (its weights start the flat list)."""
+    n_inputs, neurons = int(layer_sizes[0]), int(layer_sizes[1])
+    side = round(n_inputs ** 0.5)
+    if side * side != n_inputs:
+        raise Sb3genError(f"the weights view needs a square input, not {n_inputs} pixels")
+    grid = L.weights_grid(neurons, side)
+    sprite = Sprite(name=VIEWS_SPRITE, visible=False)
+    sprite.costumes.extend([ui_costumes.pen_dot(), *ui_costumes.small_digits()])
+    sprite.variables.update({name: 0 for name in VIEWS_VARIABLES})
+    origin_x, origin_y = grid.origin(0)
+    relu = hidden_activation == "relu" and len(layer_sizes) > 2
+    context = {"t": t, "monitors": ANSWER_MONITORS, "cell": L.MATRIX_CELL, "matrix_left": L.MATRIX_LEFT,
+               "matrix_top": L.MATRIX_TOP, "accuracy_x": L.MATRIX_ACCURACY_X, "right_hue": RIGHT_HUE,
+               "wrong_hue": WRONG_HUE, "digit_width": L.SMALL_DIGIT_WIDTH, "n_inputs": n_inputs,
+               "grid": grid, "shown_neurons": min(neurons, grid.columns * grid.rows), "origin_x": origin_x,
+               "origin_y": origin_y, "positive_hue": POSITIVE_HUE, "negative_hue": NEGATIVE_HUE,
+               "lit_hue": LIT_HUE, "relu": relu}
+    sprite.add_scripts(render_template("ui/views.sb", **context), "ui/views.sb")
     return sprite
 
 

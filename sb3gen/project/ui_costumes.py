@@ -16,7 +16,7 @@ def _svg(width: float, height: float, body: str) -> str:
 
 
 BUTTON_FONT_SIZE = 13
-BUTTON_PADDING = 10  # free space left and right of a label
+BUTTON_PADDING = 8  # free space left and right of a label
 
 
 def text_width(text: str, font_size: float) -> float:
@@ -67,8 +67,44 @@ def pen_dot() -> Costume:
     return Costume.svg("pen", _svg(2, 2, '<rect width="2" height="2" fill="#ffffff" fill-opacity="0"/>'))
 
 
+def small_digits() -> list[Costume]:
+    """Costumes "small 0".."small 9" and "small %": the View sprite stamps numbers with them."""
+    w, h = 8, 11  # wider than the spacing (SMALL_DIGIT_WIDTH): "%" needs it
+    return [Costume.svg(f"small {ch}", _svg(w, h, (
+        f'<text x="{w / 2}" y="{h - 2}" text-anchor="middle" {FONT} font-size="9" font-weight="bold" '
+        f'fill="#3d4454">{escape(ch)}</text>'))) for ch in "0123456789%"]
+
+
+def view_backdrop(t: dict[str, str], view: str) -> Costume:
+    """The pad as in the backdrop, and a white panel for a view ("confusion" or "weights") on the right."""
+    left, top, right, bottom = L.VIEW_BOX
+    x0, y0 = left + L.STAGE_WIDTH / 2, L.STAGE_HEIGHT / 2 - top
+    body = [f'<rect x="{x0}" y="{y0}" width="{right - left}" height="{top - bottom}" rx="6" fill="#ffffff" '
+            f'stroke="#d9dee8" stroke-width="1"/>',
+            f'<text x="{x0 + 4}" y="{y0 + 11}" {FONT} font-size="10" fill="#575e75">'
+            f'{escape(t[f"caption {view}"])}</text>']
+    if view == "confusion":
+        cell = L.MATRIX_CELL
+        mx, my = L.MATRIX_LEFT + L.STAGE_WIDTH / 2, L.STAGE_HEIGHT / 2 - L.MATRIX_TOP
+        for k in range(10):
+            body.append(f'<text x="{mx + k * cell + cell / 2}" y="{my - 4}" text-anchor="middle" {FONT} '
+                        f'font-size="9" fill="#855cd6">{k}</text>')
+            body.append(f'<text x="{mx - 8}" y="{my + k * cell + cell / 2 + 3}" text-anchor="middle" '
+                        f'{FONT} font-size="9" fill="#575e75">{k}</text>')
+        body.append(f'<text x="{L.MATRIX_ACCURACY_X + L.STAGE_WIDTH / 2}" y="{my - 4}" text-anchor="middle" '
+                    f'{FONT} font-size="8" fill="#575e75">{escape(t["caption per digit"])}</text>')
+        body.append(f'<text x="{mx}" y="{my + 10 * cell + 10}" {FONT} font-size="8" fill="#575e75">'
+                    f'{escape(t["caption matrix axes"])}</text>')
+    return _backdrop(t, view, "\n".join(body))
+
+
 def backdrop(t: dict[str, str]) -> Costume:
     """The pad's frame with a faint cell grid, the digit labels of the bars, and captions."""
+    return _backdrop(t, "backdrop", "")
+
+
+def _backdrop(t: dict[str, str], name: str, view: str) -> Costume:
+    """The pad's frame and caption; the answer column's captions, or (view given) that view's panel."""
     pad = L.PAD
     x0, y0 = pad.left + L.STAGE_WIDTH / 2, L.STAGE_HEIGHT / 2 - pad.top
     span = pad.side * pad.cell
@@ -84,6 +120,13 @@ def backdrop(t: dict[str, str]) -> Costume:
         for k in range(10)
     )
     monitors_x, monitors_y = L.monitor_position(*L.MONITORS_TOP_LEFT)
+    answer_column = (
+        f'<text x="{monitors_x}" y="{monitors_y - 5}" {FONT} font-size="9" fill="#575e75">'
+        f'{escape(t["caption monitors"])}</text>\n'
+        f'<text x="{bars_x - 16}" y="{L.STAGE_HEIGHT / 2 - L.BARS_TOP_Y - 10}" {FONT} font-size="10" '
+        f'fill="#575e75">{escape(t["caption bars"])}</text>\n'
+        f'{labels}'
+    )
     body = (
         f'<rect width="{L.STAGE_WIDTH}" height="{L.STAGE_HEIGHT}" fill="#f3f5f9"/>\n'
         f'<rect x="{x0}" y="{y0}" width="{span}" height="{span}" fill="#ffffff"/>\n'
@@ -92,10 +135,6 @@ def backdrop(t: dict[str, str]) -> Costume:
         f'stroke="#a0aec0" stroke-width="2"/>\n'
         f'<text x="{x0}" y="{y0 - 7}" {FONT} font-size="11" fill="#575e75">'
         f'{escape(t["caption pad"])}</text>\n'
-        f'<text x="{monitors_x}" y="{monitors_y - 5}" {FONT} font-size="9" fill="#575e75">'
-        f'{escape(t["caption monitors"])}</text>\n'
-        f'<text x="{bars_x - 16}" y="{L.STAGE_HEIGHT / 2 - L.BARS_TOP_Y - 10}" {FONT} font-size="10" '
-        f'fill="#575e75">{escape(t["caption bars"])}</text>\n'
-        f'{labels}'
+        f'{view or answer_column}'
     )
-    return Costume.svg("backdrop", _svg(L.STAGE_WIDTH, L.STAGE_HEIGHT, body), center=(240, 180))
+    return Costume.svg(name, _svg(L.STAGE_WIDTH, L.STAGE_HEIGHT, body), center=(240, 180))

@@ -57,18 +57,61 @@ BARS_PEN_SIZE = 6
 # The message line (a large monitor of `message`) across the stage under the pad.
 MESSAGE_TOP_LEFT = (-232, -48)
 
-# Buttons: two rows of four, under the message line.
-BUTTON_WIDTH = 114
-BUTTON_HEIGHT = 28
+# Buttons: three rows of four, under the message line.
+BUTTON_WIDTH = 116
+BUTTON_HEIGHT = 24
 BUTTON_COLUMNS_X = (-180, -60, 60, 180)
-BUTTON_ROWS_Y = (-92, -124)
+BUTTON_ROWS_Y = (-87, -114, -141)
 
 # Training progress bar (pen) along the bottom, its readout (a large monitor) to the right.
 PROGRESS_LEFT = -232
 PROGRESS_LENGTH = 200
-PROGRESS_Y = -154
+PROGRESS_Y = -164
 PROGRESS_PEN_SIZE = 10
-PROGRESS_READOUT = (-20, -143)
+PROGRESS_READOUT = (-20, -156)
+
+# The views "where it fails" and "what it learned" replace the answer column (answer card, monitors, bars);
+# the pad stays, so a drawing lights up the neurons it activates. (left, top, right, bottom)
+VIEW_BOX = (-24, 158, 232, -42)
+VIEWS = ("confusion", "weights")  # also the names of their backdrops
+VIEW_TITLE_HEIGHT = 16
+# Confusion matrix: 10x10 cells; (left, top) is the top-left corner of the cell (right digit 0, answer 0).
+MATRIX_LEFT, MATRIX_TOP = -6, 128
+MATRIX_CELL = 16
+MATRIX_ACCURACY_X = 180  # centre of the per-digit accuracy column
+SMALL_DIGIT_WIDTH = 6  # the stamped digits of the counts
+
+
+@dataclass(frozen=True)
+class WeightsGrid:
+    """Where each neuron's picture goes in the view: `columns` per row, `pixel` stage pixels per weight."""
+
+    columns: int
+    rows: int
+    pixel: int
+    side: int  # weights per picture row (14 for 196 inputs)
+
+    @property
+    def cell(self) -> int:
+        return self.side * self.pixel + 6  # room for the frame that lights up
+
+    def origin(self, neuron: int) -> tuple[int, int]:
+        """Stage x, y of the centre of the top-left weight of a neuron (0-based) picture."""
+        left, top = VIEW_BOX[0] + 3, VIEW_BOX[1] - VIEW_TITLE_HEIGHT - 3
+        return (left + (neuron % self.columns) * self.cell + self.pixel // 2,
+                top - (neuron // self.columns) * self.cell - self.pixel // 2)
+
+
+def weights_grid(neurons: int, side: int) -> WeightsGrid:
+    """The largest pictures that fit all neurons into the view (at 1 pixel per weight, as many as fit)."""
+    width, height = VIEW_BOX[2] - VIEW_BOX[0], VIEW_BOX[1] - VIEW_BOX[3] - VIEW_TITLE_HEIGHT
+    for pixel in (4, 3, 2, 1):
+        cell = side * pixel + 6
+        columns = max(1, width // cell)
+        rows = -(-neurons // columns)
+        if rows * cell <= height or pixel == 1:
+            return WeightsGrid(columns, min(rows, max(1, height // cell)), pixel, side)
+    raise AssertionError("unreachable")
 
 
 def monitor_position(stage_x: float, stage_y: float) -> tuple[int, int]:
