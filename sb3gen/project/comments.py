@@ -33,7 +33,7 @@ COMMENTS: dict[str, dict[str, str]] = {
         "show_progress": "progress in percent, and images per second in real time (timer moves per frame)",
         "run_test": "classify every test image in chunks; accuracy, predictions and the confusion matrix",
         "correct": "a correction: keep input in my digits with its right digit and learn it a few times",
-        "store_my_digit": "pack input into one text item of my digits, like the training images (6 pixels a symbol)",
+        "store_my_digit": "pack input into one text item of my digits, like the training images",
         "train_my_digits": "test, epochs over my digits (each followed by training images), test again",
         "train_my_digit": "learn my digit n, then the next training images (so the rest is not forgotten)",
         "count_mistakes": "confusion matrix (row: right digit, column: answer), accuracy by digit, mistakes",

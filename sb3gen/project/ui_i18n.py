@@ -101,7 +101,7 @@ _TEXT: dict[str, dict[str, str]] = {
                        "ja": "パッドの色のついたマスを描き直す"},
     "comment training image": {"en": "Show a training image, as the network sees it, and classify it",
                                "ja": "訓練画像をネットワークが見る形で表示して判定する"},
-    "comment put training image": {"en": "Spread the 14x14 input (an unpacked training or test image) over the pad",
+    "comment put training image": {"en": "Spread input (an unpacked training or test image) over the pad",
                                    "ja": "inputの画像（開いた訓練画像やテスト画像）をパッドに広げて表示する"},
     "comment predict pad": {"en": "Normalise the drawing like MNIST, then classify it",
                             "ja": "MNISTと同じように整えてから判定する"},
