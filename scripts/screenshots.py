@@ -1,5 +1,7 @@
 """Regenerate the README's pictures under docs/: the project in the real Scratch editor (after drawing and
-predicting, during training) and pictures of the generated scripts (scratchblocks rendering of `sb3gen show`).
+predicting, after correcting the drawn 0 with a click on a bar, during training, the confusion matrix after
+Test with a mistake on the pad, the weights view with a drawn 1 lighting up its neurons) and pictures of
+the generated scripts (scratchblocks rendering of `sb3gen show`).
 
     python scripts/screenshots.py                 # uses build/mnist.sb3, building it first if missing
     python scripts/screenshots.py --sb3 other.sb3 --out docs
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import editor_harness  # noqa: E402
 
+from sb3gen.project import ui_layout as L  # noqa: E402
 from sb3gen.project.ui_layout import PAD  # noqa: E402
 
 # (picture, target, first lines of the scripts to show, in order)
@@ -39,6 +42,9 @@ EDITOR_SHOTS = {  # picture in docs/ <- screenshot taken by tests/browser/mnist_
     "editor-predict.png": "editor-predict-0.png",
     "stage-predict.png": "stage-predict-0.png",
     "editor-training.png": "editor-training.png",
+    "editor-correct.png": "editor-correct.png",
+    "editor-confusion.png": "editor-confusion.png",
+    "editor-weights.png": "editor-weights.png",
 }
 
 
@@ -69,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
 def editor_pictures(sb3: Path, out: Path, shots: dict[str, str], *, train: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="sb3gen-shots-") as tmp:
         pad = {"left": PAD.left, "top": PAD.top, "size": PAD.side * PAD.cell}
-        options = {"sb3": str(sb3), "load": "menu", "shots": tmp, "train": train, "test": False,
-                   "viewport": VIEWPORT, "pad": pad}
+        bars = {"left": L.BARS_LEFT, "top": L.BARS_TOP_Y, "step": L.BARS_STEP, "length": L.BARS_LENGTH}
+        options = {"sb3": str(sb3), "load": "menu", "shots": tmp, "train": train, "test": train,
+                   "viewport": VIEWPORT, "pad": pad, "bars": bars if train else None}
         report = editor_harness.run_driver("mnist_scenario.mjs", [json.dumps(options)], timeout=900)
         if "error" in report or report["problems"]:
             raise SystemExit(f"the editor run failed: {report.get('error')} {report['problems']}")
@@ -78,7 +85,7 @@ def editor_pictures(sb3: Path, out: Path, shots: dict[str, str], *, train: bool)
             shutil.copyfile(Path(tmp) / shot, out / picture)
             print(f"wrote {out / picture}")
     digits = ", ".join(f"drew {d['drawn']} -> {d['prediction']}" for d in report["digits"])
-    print(f"editor: {digits}; timings {report['timings']}")
+    print(f"editor: {digits}; correction {report.get('correction')}; timings {report['timings']}")
 
 
 def script_pictures(sb3: Path, out: Path) -> None:

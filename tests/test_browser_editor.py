@@ -15,12 +15,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
 import editor_harness  # noqa: E402
 
+from sb3gen.project import ui_layout as L  # noqa: E402
+from sb3gen.project.ui_i18n import texts  # noqa: E402
 from sb3gen.project.ui_layout import PAD  # noqa: E402
 from sb3gen.vm import run_project  # noqa: E402
 
 # A fast build: the browser test is about the editor, not about accuracy.
 FAST_BUILD = ["--epochs", "2", "--train-images", "100", "--test-images", "40"]
 PAD_BOX = {"left": PAD.left, "top": PAD.top, "size": PAD.side * PAD.cell}
+BARS = {"left": L.BARS_LEFT, "top": L.BARS_TOP_Y, "step": L.BARS_STEP, "length": L.BARS_LENGTH}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +36,7 @@ def fast_sb3(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(fast_sb3: Path) -> dict:
-    options = {"sb3": str(fast_sb3), "load": "menu", "pad": PAD_BOX, "selfCheck": True}
+    options = {"sb3": str(fast_sb3), "load": "menu", "pad": PAD_BOX, "bars": BARS, "selfCheck": True}
     return editor_harness.run_driver("mnist_scenario.mjs", [json.dumps(options)], timeout=600)
 
 
@@ -93,3 +96,43 @@ def test_test_button_measures_accuracy(report: dict) -> None:
     assert report["testing"][-1]["running"] == 0
     accuracy = float(report["accuracy"])
     assert 0 <= accuracy <= 100
+
+
+def test_clicking_a_bar_corrects_the_drawing_and_changes_the_prediction(report: dict) -> None:
+    """The drawn 0 is corrected with a click on a bar: to 0 if the network said otherwise, else to its second
+    choice, so the prediction must change either way."""
+    correction = report["correction"]
+    target, after = correction["target"], correction["after"]
+    assert correction["before"] != target and 1 <= len(after) <= 3 and after[-1] == target, correction
+    assert [int(float(d)) for d in correction["myLabels"]] == [target] * len(after)
+    t = texts("en")
+    assert correction["message"] == f"{t['learned']}{target}{t['now i say']}{target}{t['now i say end']}"
+
+
+def test_the_views_open_after_test(report: dict) -> None:
+    confusion, weights = report["views"]["confusion"], report["views"]["weights"]
+    assert confusion["view"] == "confusion" and weights["view"] == "weights"
+    counts = [int(float(c)) for c in confusion["confusion"]]
+    assert len(counts) == 100 and sum(counts) == 40  # every test image of the fast build, once
+    assert len(confusion["mistakes"]) == 40 - sum(counts[d * 11] for d in range(10))
+    if confusion["mistakes"]:
+        assert confusion["message"].startswith(texts("en")["mistake image"])
+    assert str(weights["prediction"]) in [str(d) for d in range(10)]  # the 1 drawn in the weights view
+
+
+def overlaps(a: list[float], b: list[float]) -> bool:
+    """Boxes [left, top, right, bottom] in stage coordinates (y up)."""
+    return a[0] < b[2] and b[0] < a[2] and a[3] < b[1] and b[3] < a[1]
+
+
+@pytest.mark.parametrize("when", ["answer", "confusion", "weights"])
+def test_nothing_on_the_stage_overlaps(report: dict, when: str) -> None:
+    """Buttons, the answer card and the monitors as the editor shows them (sprite bounds, monitor boxes)."""
+    layout = report["layout"] if when == "answer" else report["views"][when]["layout"]
+    assert sum(box["kind"] == "sprite" for box in layout) >= 12
+    clashes = [f"{a['name']} / {b['name']}" for i, a in enumerate(layout) for b in layout[i + 1:]
+               if overlaps(a["box"], b["box"])]
+    assert not clashes, clashes
+    outside = [box["name"] for box in layout
+               if box["box"][0] < -240 or box["box"][2] > 240 or box["box"][1] > 180 or box["box"][3] < -180]
+    assert not outside, outside

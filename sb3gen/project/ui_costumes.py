@@ -81,7 +81,7 @@ def view_backdrop(t: dict[str, str], view: str) -> Costume:
     x0, y0 = left + L.STAGE_WIDTH / 2, L.STAGE_HEIGHT / 2 - top
     body = [f'<rect x="{x0}" y="{y0}" width="{right - left}" height="{top - bottom}" rx="6" fill="#ffffff" '
             f'stroke="#d9dee8" stroke-width="1"/>',
-            f'<text x="{x0 + 4}" y="{y0 + 11}" {FONT} font-size="10" fill="#575e75">'
+            f'<text x="{x0 + 4}" y="{y0 + 11}" {FONT} font-size="9" fill="#575e75">'
             f'{escape(t[f"caption {view}"])}</text>']
     if view == "confusion":
         cell = L.MATRIX_CELL

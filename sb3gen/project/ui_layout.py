@@ -68,7 +68,7 @@ PROGRESS_LEFT = -232
 PROGRESS_LENGTH = 200
 PROGRESS_Y = -164
 PROGRESS_PEN_SIZE = 10
-PROGRESS_READOUT = (-20, -156)
+PROGRESS_READOUT = (-20, -155)
 
 # The views "where it fails" and "what it learned" replace the answer column (answer card, monitors, bars);
 # the pad stays, so a drawing lights up the neurons it activates. (left, top, right, bottom)

@@ -8,15 +8,18 @@
 // screenshots or null; train/test: false to skip them; selfCheck: provoke each problem kind at the end; pad: {left, top, size} of the 28x28 pad in stage
 // coordinates (else the bounds of a sprite named padSprite); buttons: sprite names of the buttons;
 // editSprite: the sprite whose code the editor shows while the scenario runs; viewport: {width, height} of
-// the browser window (default 1280x800).
+// the browser window (default 1280x800); bars: {left, top, step, length} of the probability bars in stage
+// coordinates: the drawn 0 is then corrected by clicking a bar, and after Test the views are opened.
 import path from 'node:path';
 import {Editor} from './editor.mjs';
 
 const options = {
     load: 'menu', shots: null, editSprite: 'Predict', train: true, test: true, trainTimeoutMs: 120000, pad: null, padSprite: 'Pad',
+    bars: null,
     ...JSON.parse(process.argv[2])
 };
-const BUTTONS = {predict: 'Predict', clear: 'Clear', train: 'Train', test: 'Test', ...options.buttons};
+const BUTTONS = {predict: 'Predict', clear: 'Clear', train: 'Train', test: 'Test', confusion: 'Where it fails',
+    mistake: 'Show a mistake', weights: 'What it learned', ...options.buttons};
 const CELLS = 28;
 
 // Strokes in pad cells (column, row from the top-left, 0..28), drawn like a person would.
@@ -82,6 +85,56 @@ async function watch (editor, names, done, {pollMs = 250, timeoutMs = 60000, onR
     }
 }
 
+/** Where the visible sprites and monitors sit, in stage coordinates ({name, kind, box: [left, top, right,
+ * bottom]}, y up): the test checks that none overlaps another. */
+async function stageLayout (editor) {
+    return editor.page.evaluate(() => {
+        const runtime = window.sb3genEditor.vm.runtime;
+        const boxes = runtime.targets.filter(t => !t.isStage && t.isOriginal && t.visible).map(t => {
+            const b = t.getBounds();
+            return {name: t.getName(), kind: 'sprite', box: [b.left, b.top, b.right, b.bottom]};
+        });
+        const canvas = document.querySelector('[class*="stage_stage-wrapper"] canvas').getBoundingClientRect();
+        const sx = 480 / canvas.width;
+        const sy = 360 / canvas.height;
+        for (const el of document.querySelectorAll('[class*="monitor_monitor-container"]')) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 || getComputedStyle(el).display === 'none') continue;
+            boxes.push({name: el.textContent.trim().slice(0, 40), kind: 'monitor',
+                box: [(r.left - canvas.left) * sx - 240, 180 - (r.top - canvas.top) * sy,
+                    (r.right - canvas.left) * sx - 240, 180 - (r.bottom - canvas.top) * sy]});
+        }
+        return boxes;
+    });
+}
+
+/** Click a point of the stage given in stage coordinates (a stage click: no sprite there). */
+async function clickStage (editor, x, y) {
+    const p = await editor.stageToPage(x, y);
+    await editor.page.mouse.click(p.x, p.y);
+}
+
+/** Correct the drawing by clicking a digit's bar until the prediction is that digit (at most 3 times): the
+ * drawn digit when the network got it wrong, else its second choice. */
+async function correctByClickingABar (editor, drawn) {
+    const predicted = Number(await editor.variable('prediction'));
+    const probabilities = (await editor.list('probabilities')).map(Number);
+    const second = probabilities.map((p, d) => [p, d]).filter(([, d]) => d !== predicted)
+        .sort((a, b) => b[0] - a[0])[0][1];
+    const target = predicted === drawn ? second : drawn;
+    const result = {drawn, before: predicted, target, after: [], myLabels: []};
+    const {left, top, step, length} = options.bars;
+    for (let i = 0; i < 3 && Number(await editor.variable('prediction')) !== target; i++) {
+        await clickStage(editor, left + length / 2, top - target * step);
+        await editor.page.waitForTimeout(100);
+        await editor.waitUntilIdle();
+        result.after.push(Number(await editor.variable('prediction')));
+    }
+    result.myLabels = await editor.list('my labels');
+    result.message = await editor.variable('message');
+    return result;
+}
+
 /** Negative control: provoke each kind of problem once and return what the harness recorded for them. */
 async function selfCheck (editor) {
     const before = editor.problems.length;
@@ -128,6 +181,7 @@ async function main () {
         const box = await padBox(editor);
         report.padBox = box;
 
+        report.layout = await stageLayout(editor);
         editor.timings.greenFlag = lap();
         for (const digit of [1, 0]) {
             await editor.clickSprite(BUTTONS.clear);
@@ -157,6 +211,10 @@ async function main () {
             await editor.waitUntilIdle();
             entry.predictionAgain = await editor.variable('prediction');
             report.digits.push(entry);
+            if (options.bars && digit === 0) {
+                report.correction = await correctByClickingABar(editor, digit);
+                await shot('editor-correct.png');
+            }
             editor.timings[`digit${digit}`] = lap();
         }
 
@@ -187,6 +245,30 @@ async function main () {
             report.testingFrames = await editor.stopWatching();
             report.accuracy = await editor.variable('accuracy');
             editor.timings.test = lap();
+        }
+        if (options.test && options.bars) { // the views, after Test
+            const views = {};
+            await editor.clickSprite(BUTTONS.confusion);
+            await editor.waitUntilIdle();
+            await editor.clickSprite(BUTTONS.mistake);
+            await editor.waitUntilIdle();
+            views.confusion = {view: await editor.variable('view'), confusion: await editor.list('confusion'),
+                mistakes: await editor.list('mistakes'), message: await editor.variable('message'),
+                layout: await stageLayout(editor)};
+            await shot('editor-confusion.png');
+            await editor.clickSprite(BUTTONS.weights);
+            await editor.waitUntilIdle();
+            await editor.clickSprite(BUTTONS.clear);
+            await editor.waitUntilIdle();
+            const box = report.padBox;
+            for (const stroke of DIGIT_STROKES[1]) await editor.drag(stroke.map(p => cellToStage(box, p)));
+            await editor.page.waitForTimeout(100);
+            await editor.waitUntilIdle();
+            views.weights = {view: await editor.variable('view'), prediction: await editor.variable('prediction'),
+                layout: await stageLayout(editor)};
+            await shot('editor-weights.png');
+            report.views = views;
+            editor.timings.views = lap();
         }
         if (options.selfCheck) report.selfCheck = await selfCheck(editor);
     } catch (err) {
