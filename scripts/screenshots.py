@@ -42,9 +42,9 @@ EDITOR_SHOTS = {  # picture in docs/ <- screenshot taken by tests/browser/mnist_
     "editor-predict.png": "editor-predict-0.png",
     "stage-predict.png": "stage-predict-0.png",
     "editor-training.png": "editor-training.png",
-    "editor-correct.png": "editor-correct.png",
-    "editor-confusion.png": "editor-confusion.png",
-    "editor-weights.png": "editor-weights.png",
+    "stage-correct.png": "stage-correct.png",
+    "stage-confusion.png": "stage-confusion.png",
+    "stage-weights.png": "stage-weights.png",
 }
 
 

@@ -212,3 +212,17 @@ def test_buttons_test_show_mistakes_views_train_my_digits_and_forget(world, wron
                                                f"{t['before']}{trained['variables']['accuracy']}{t['after']}")
     assert numbers(trained["lists"]["my labels"]) == [label]
     assert forgotten["lists"]["my labels"] == [] and forgotten["variables"]["message"] == t["forgotten"]
+
+
+def test_keys_and_bars_while_training_only_say_busy(world, wrong_drawing):
+    pad, _, label = wrong_drawing
+    x, y = L.BARS_LEFT + 10, L.BARS_TOP_Y - label * L.BARS_STEP
+    run = run_project(world["sb3"], [
+        {"green_flag": True}, {"set_list": "pad", "values": pad}, {"broadcast": "predict pad"},
+        {"click": "Train", "idle": False}, {"ticks": 1}, {"key": str(label), "idle": False}, {"ticks": 1},
+        {"key": str(label), "down": False, "idle": False}, {"mouse": {"x": x, "y": y, "down": True}},
+        {"ticks": 1}, {"read": True}, {"mouse": {"x": x, "y": y, "down": False}}, {"idle": True}])
+    during = run.snapshots[0]["Stage"]
+    assert float(during["variables"]["busy"]) == 1, "training ended before the key and the click"
+    assert during["variables"]["message"] == texts("en")["busy"]
+    assert run.stage_lists["my labels"] == [] and float(run.stage_variables["epoch"]) == 1

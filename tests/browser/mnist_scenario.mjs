@@ -213,7 +213,7 @@ async function main () {
             report.digits.push(entry);
             if (options.bars && digit === 0) {
                 report.correction = await correctByClickingABar(editor, digit);
-                await shot('editor-correct.png');
+                await shot('stage-correct.png', {clip: await editor.stageCanvas().boundingBox()});
             }
             editor.timings[`digit${digit}`] = lap();
         }
@@ -255,7 +255,7 @@ async function main () {
             views.confusion = {view: await editor.variable('view'), confusion: await editor.list('confusion'),
                 mistakes: await editor.list('mistakes'), message: await editor.variable('message'),
                 layout: await stageLayout(editor)};
-            await shot('editor-confusion.png');
+            await shot('stage-confusion.png', {clip: await editor.stageCanvas().boundingBox()});
             await editor.clickSprite(BUTTONS.weights);
             await editor.waitUntilIdle();
             await editor.clickSprite(BUTTONS.clear);
@@ -266,7 +266,7 @@ async function main () {
             await editor.waitUntilIdle();
             views.weights = {view: await editor.variable('view'), prediction: await editor.variable('prediction'),
                 layout: await stageLayout(editor)};
-            await shot('editor-weights.png');
+            await shot('stage-weights.png', {clip: await editor.stageCanvas().boundingBox()});
             report.views = views;
             editor.timings.views = lap();
         }
