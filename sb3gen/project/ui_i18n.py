@@ -73,7 +73,7 @@ _TEXT: dict[str, dict[str, str]] = {
                     "ja": "ここにマウスで数字を書こう"},
     "caption monitors": {"en": "accuracy %, loss, epochs trained", "ja": "正解率(%)・損失・学習エポック数"},
     "caption bars": {"en": "how sure, digit by digit (click the right one to teach it)",
-                     "ja": "数字ごとの確からしさ（正しい数字をクリックで教える）"},
+                     "ja": "確からしさ（正しい数字をクリックで教える）"},
     "caption confusion": {"en": "Where it fails: the last test's images, counted",
                           "ja": "どこでまちがう？（最後のテスト）"},
     "caption weights": {"en": "What it learned: red +, blue -, lit when active",
