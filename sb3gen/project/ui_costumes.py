@@ -71,7 +71,7 @@ def small_digits() -> list[Costume]:
     """Costumes "small 0".."small 9" and "small %": the View sprite stamps numbers with them."""
     w, h = 8, 11  # wider than the spacing (SMALL_DIGIT_WIDTH): "%" needs it
     return [Costume.svg(f"small {ch}", _svg(w, h, (
-        f'<text x="{w / 2}" y="{h - 2}" text-anchor="middle" {FONT} font-size="9" font-weight="bold" '
+        f'<text x="{w / 2}" y="{h - 2}" text-anchor="middle" {FONT} font-size="8" font-weight="bold" '
         f'fill="#3d4454">{escape(ch)}</text>'))) for ch in "0123456789%"]
 
 

@@ -79,7 +79,7 @@ VIEW_TITLE_HEIGHT = 16
 MATRIX_LEFT, MATRIX_TOP = -6, 128
 MATRIX_CELL = 16
 MATRIX_ACCURACY_X = 180  # centre of the per-digit accuracy column
-SMALL_DIGIT_WIDTH = 6  # the stamped digits of the counts
+SMALL_DIGIT_WIDTH = 5  # the stamped digits of the counts: 3 fit in a cell (1,000 test images)
 
 
 @dataclass(frozen=True)
