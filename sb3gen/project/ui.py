@@ -1,7 +1,8 @@
-"""The project as a person uses it: drawing pad, buttons, the answer, probability bars, training progress.
+"""The project as a person uses it: drawing pad, buttons, the answer, probability bars, training progress,
+corrections (keys 0-9, clicks on the bars), and the views "where it fails" and "what it learned".
 
 `add_ui` adds the UI sprites, the `pad` list, the `predict pad` broadcast (MNIST normalisation of the drawing,
-then the training preprocessing, into `input`, then `predict`), monitors and a backdrop to a Project whose
+then the training preprocessing, into `input`, then `predict`), monitors and the backdrops to a Project whose
 stage already holds the automation interface (sb3gen.project.network). Scripts come from templates/ui/.
 """
 
