@@ -23,6 +23,7 @@ from sb3gen.ml.preprocess import preprocess
 from sb3gen.project.image_codec import SYMBOLS
 from sb3gen.reference import ReferenceNetwork, packed
 from sb3gen.reference import teach as T
+from sb3gen.reference.schedule import epoch_rate
 
 
 def main() -> None:
@@ -39,8 +40,9 @@ def main() -> None:
     weights = np.array(lists["weights"], dtype=np.float64)
 
     def network() -> ReferenceNetwork:
-        return ReferenceNetwork(sizes, str(variables["hidden activation"]), weights,
-                                float(variables["LEARNING_RATE"]), math=math)
+        rate = epoch_rate(float(variables["LEARNING_RATE"]), float(variables["LEARNING_RATE_DECAY"]),
+                          float(variables["epoch"]))
+        return ReferenceNetwork(sizes, str(variables["hidden activation"]), weights, rate, math=math)
 
     def unpacked(name: str) -> np.ndarray:
         return packed.unpack_all(lists[name], SYMBOLS, sizes[0])

@@ -16,11 +16,18 @@ from sb3gen.ml.subsets import select_subsets
 from sb3gen.project import build_network_project
 from sb3gen.project import ui_layout as L
 from sb3gen.project.image_codec import encode_image, encode_images
-from sb3gen.project.network import MIXED_TRAINING_IMAGES, MY_DIGITS_EPOCHS, STEPS_PER_CORRECTION
+from sb3gen.project.network import (
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_LEARNING_RATE_DECAY,
+    MIXED_TRAINING_IMAGES,
+    MY_DIGITS_EPOCHS,
+    STEPS_PER_CORRECTION,
+)
 from sb3gen.project.ui_i18n import texts
 from sb3gen.reference import ReferenceNetwork
 from sb3gen.reference import pad as R
 from sb3gen.reference import teach as T
+from sb3gen.reference.schedule import epoch_rate
 from sb3gen.scratch import compile_project, pack_sb3
 from sb3gen.vm import run_project
 
@@ -43,7 +50,7 @@ def world():
     test = inputs[test_idx], labels[test_idx]
     project = build_network_project(LAYERS, "sigmoid", weights, *train, *test, math="native",
                                     ui_settings=SETTINGS)
-    reference = ReferenceNetwork(LAYERS, "sigmoid", weights, 0.05, math="native")
+    reference = reference_of({"weights": weights})
     # drawings the network gets wrong: real digits it never saw in its training... or did; it errs on them
     others = np.setdiff1d(np.arange(len(labels)), np.concatenate([train_idx, test_idx]))
     wrong = [i for i in others[::7] if reference.forward(inputs[i]).prediction != labels[i]]
@@ -52,7 +59,9 @@ def world():
 
 
 def reference_of(world) -> ReferenceNetwork:
-    return ReferenceNetwork(LAYERS, "sigmoid", world["weights"], 0.05, math="native")
+    """The blocks learn at the rate the next epoch would use; no epoch has been trained here."""
+    rate = epoch_rate(DEFAULT_LEARNING_RATE, DEFAULT_LEARNING_RATE_DECAY, 0)
+    return ReferenceNetwork(LAYERS, "sigmoid", world["weights"], rate, math="native")
 
 
 def numbers(values: list) -> list[float]:
