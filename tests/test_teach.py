@@ -17,17 +17,15 @@ from sb3gen.project import build_network_project
 from sb3gen.project import ui_layout as L
 from sb3gen.project.image_codec import encode_image, encode_images
 from sb3gen.project.network import (
-    DEFAULT_LEARNING_RATE,
-    DEFAULT_LEARNING_RATE_DECAY,
     MIXED_TRAINING_IMAGES,
     MY_DIGITS_EPOCHS,
     STEPS_PER_CORRECTION,
+    TEACHING_RATE,
 )
 from sb3gen.project.ui_i18n import texts
 from sb3gen.reference import ReferenceNetwork
 from sb3gen.reference import pad as R
 from sb3gen.reference import teach as T
-from sb3gen.reference.schedule import epoch_rate
 from sb3gen.scratch import compile_project, pack_sb3
 from sb3gen.vm import run_project
 
@@ -59,9 +57,7 @@ def world():
 
 
 def reference_of(world) -> ReferenceNetwork:
-    """The blocks learn at the rate the next epoch would use; no epoch has been trained here."""
-    rate = epoch_rate(DEFAULT_LEARNING_RATE, DEFAULT_LEARNING_RATE_DECAY, 0)
-    return ReferenceNetwork(LAYERS, "sigmoid", world["weights"], rate, math="native")
+    return ReferenceNetwork(LAYERS, "sigmoid", world["weights"], TEACHING_RATE, math="native")
 
 
 def numbers(values: list) -> list[float]:

@@ -1,8 +1,7 @@
 """numpy mirror of the teaching blocks (templates/network/teach.sb): corrections, training on my digits, and
 the confusion matrix the Test pass leaves behind. Steps run in the blocks' order: weights agree bit for bit.
 
-Both learn at the rate the next epoch would use, LEARNING_RATE / (1 + epoch x LEARNING_RATE_DECAY)
-(sb3gen.reference.schedule.epoch_rate): the caller sets the network's learning_rate to it.
+Both learn at the stage variable TEACHING_RATE: the caller sets the network's learning_rate to it.
 
 Order of work (what the blocks do):
   correct   `steps per correction` times: forward pass of `input`, then one SGD step towards the label.
