@@ -5,6 +5,7 @@ shifted and scaled digits, and the busy guard during training. The project is th
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -176,14 +177,16 @@ def test_buttons_during_training_change_nothing_but_the_message(world):
     during, after_clicks = busy_run.snapshots
     assert float(during["Stage"]["variables"]["busy"]) == 1
     assert float(during["Stage"]["variables"]["progress"]) < 100  # (a slow chunk yields at 0.5 s: maybe 0)
-    assert str(during["Stage"]["variables"]["training progress"]).startswith(t["progress training"])
+    readout = str(during["Stage"]["variables"]["training progress"])  # images done of total, seconds left
+    pattern = re.escape(t["progress training"]) + r"\d+ / 100 · (\?|\d+)" + re.escape(t["seconds left"])
+    assert re.fullmatch(pattern, readout), readout
     assert float(after_clicks["Stage"]["variables"]["busy"]) == 1, "training ended before the clicks ran"
     assert float(after_clicks["Stage"]["variables"]["progress"]) < 100
     assert after_clicks["Stage"]["variables"]["message"] == t["busy"]
 
     trained = plain_run.snapshots[0]
     final, expected = busy_run.stage_variables, trained["Stage"]["variables"]
-    timing = {"message", "images per second", "training progress"}  # wall-clock rate, and the message
+    timing = {"message", "images per second", "training progress", "seconds left"}  # wall clock; message
     assert {k: v for k, v in final.items() if k not in timing} == \
         {k: v for k, v in expected.items() if k not in timing}
     assert busy_run.stage_lists == trained["Stage"]["lists"]
