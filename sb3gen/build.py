@@ -6,9 +6,9 @@ the data has it) and the project's train/test subsets (--seed) -> Keras training
 held-out ones (or --network / --model / --weights) -> accuracy on the held-out images -> project -> .sb3.
 
 Writes next to the output: network.json, subsets.json, evaluation.json and evaluation.png (held-out accuracy
-with its 95% interval, per digit, confusion matrix), and when it trains history.json, training.png and
-test_predictions.png. The build itself (without Keras training) takes about a second; the same inputs and
-seed give the same .sb3 bytes.
+with its 95% interval, per digit, confusion matrix), with --html the HTML page (see `sb3gen html`), and when it
+trains history.json, training.png and test_predictions.png. The build itself (without Keras training) takes
+about a second; the same inputs and seed give the same .sb3 bytes.
 """
 
 from __future__ import annotations
@@ -52,15 +52,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default: %(default)s)")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
                         help="the .sb3 to write (default: %(default)s)")
+    parser.add_argument("--html", action="store_true",
+                        help="also write a standalone HTML page next to it (build/mnist.html: TurboWarp, "
+                             "works offline; see `sb3gen html`)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from sb3gen.html_page import make_page, page_path, write_page
     from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.network import layers_text, parse_layer_sizes
     from sb3gen.ml.pipeline import prepare_data, train_held_out
     from sb3gen.ml.preprocess import PreprocessSettings
     from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES
     from sb3gen.ml.subsets import write_subsets
+    from sb3gen.project.ui_i18n import texts
 
     out_dir = args.output.parent
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
@@ -99,7 +104,10 @@ def run(args: argparse.Namespace) -> int:
                                         test_accuracy=scratch_accuracy)
     from sb3gen.scratch import write_sb3
 
+    page = make_page(sb3, texts(args.lang)["title"]) if args.html else None  # before writing anything
     write_sb3(args.output, sb3)
+    if page is not None:
+        write_page(page_path(args.output), page)
     net.save(out_dir / "network.json")
     write_subsets(out_dir / "subsets.json", data_source=dataset.source, data_images=len(dataset),
                   seed=args.seed, train_indices=train_idx, test_indices=test_idx,
@@ -111,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
           f"Scratch (reference) {scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
     print(size_report(project_json, sb3))
     plots = ", history.json, training.png, test_predictions.png" if trained else ""
-    print(f"wrote {args.output} ({len(sb3):,} bytes) in {build_seconds:.2f} s (without training), "
+    html = f", {page_path(args.output)} ({len(page):,} bytes)" if page is not None else ""
+    print(f"wrote {args.output} ({len(sb3):,} bytes){html} in {build_seconds:.2f} s (without training), "
           f"network.json, subsets.json, evaluation.json, evaluation.png{plots}")
     return 0
 

@@ -15,6 +15,7 @@ from sb3gen.errors import Sb3genError
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("sb3gen.build", "train (or load) a network and compile it into build/mnist.sb3"),
     "verify": ("sb3gen.verify", "run an .sb3 in the real Scratch VM, prove its numbers equal the reference"),
+    "html": ("sb3gen.html_page", "write a standalone HTML page of an .sb3 (TurboWarp, works offline)"),
     "show": ("sb3gen.scratch.show_cli", "print every script of an .sb3 in scratchblocks text notation"),
     "info": ("sb3gen.scratch.info_cli", "print an .sb3's sizes against the Scratch website's limits"),
     "train": ("sb3gen.ml.train_cli", "train the Keras network only and write history and plots"),

@@ -11,6 +11,9 @@ from sb3gen.errors import Sb3genError
 LANGUAGES = ("en", "ja")
 
 _TEXT: dict[str, dict[str, str]] = {
+    # The project's title (the HTML page of `build --html`)
+    "title": {"en": "Draw a digit: a neural network in Scratch",
+              "ja": "数字を書いてね：Scratchのニューラルネットワーク"},
     # Button labels (costumes)
     "button predict": {"en": "Predict", "ja": "はんてい"},
     "button clear": {"en": "Clear", "ja": "けす"},

@@ -21,8 +21,11 @@ const isLocal = url => {
     return ['data:', 'blob:', 'about:'].includes(u.protocol) || u.hostname === '127.0.0.1';
 };
 
-/** Start Debian's Chromium with a fresh profile; every request that leaves 127.0.0.1 is aborted and recorded. */
-export async function launchChromium ({viewport, problems}) {
+/**
+ * Start Debian's Chromium with a fresh profile; every request that leaves 127.0.0.1 (or that `allowed` refuses)
+ * is aborted and recorded.
+ */
+export async function launchChromium ({viewport, problems, allowed = isLocal}) {
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb3gen-chromium-'));
     const context = await chromium.launchPersistentContext(userDataDir, {
         executablePath: process.env.SB3GEN_CHROMIUM || '/usr/bin/chromium',
@@ -33,7 +36,7 @@ export async function launchChromium ({viewport, problems}) {
     });
     await context.route('**/*', route => {
         const url = route.request().url();
-        if (isLocal(url)) return route.continue();
+        if (allowed(url)) return route.continue();
         problems.push(`request leaving localhost (aborted): ${url}`);
         return route.abort('blockedbyclient');
     });
@@ -46,7 +49,7 @@ export async function launchChromium ({viewport, problems}) {
         if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
     });
     page.on('requestfailed', req => {
-        if (isLocal(req.url())) problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+        if (allowed(req.url())) problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
     });
     const close = async () => {
         await context.close();
