@@ -3,7 +3,9 @@
 // Input (stdin, or a file path as the first argument):
 //   {engine: "scratch-vm" | "turbowarp", cases: [{sb3_path, actions, max_steps, timeout_s, profile}]}
 // Output on stdout: one JSON line per case, in order: {case, targets, snapshots, phases,
-// total_evaluations} or {case, error}. Everything else the VMs print goes to stderr.
+// total_evaluations} or {case, error}. With profile, scratch-vm phases count evaluations by opcode and
+// by custom block; TurboWarp phases time each custom block (seconds_by_procedure). Everything else the
+// VMs print goes to stderr.
 // Node modules come from the folder in env SB3GEN_NODE_DIR (where sb3gen ran `npm ci`).
 'use strict';
 
@@ -98,7 +100,40 @@ function turbowarp () {
     return turbowarpScaffolding;
 }
 
-async function loadVm (engine, buffer) {
+// TurboWarp profile: seconds spent in each custom block, its own time without the custom blocks it calls
+// (timed from the Node side around each compiled procedure; generator procedures, which yield, are not timed).
+const procedureTimer = {active: null, stack: []};
+function timeCompiledProcedures (vm) {
+    const {Thread} = vm.exports.these_broke_before_and_will_break_again();
+    if (Thread.prototype.sb3genTimed) return;
+    Thread.prototype.sb3genTimed = true;
+    const tryCompile = Thread.prototype.tryCompile;
+    Thread.prototype.tryCompile = function (...args) {
+        const result = tryCompile.apply(this, args);
+        for (const [name, procedure] of Object.entries(this.procedures || {})) {
+            if (procedure.constructor.name === 'GeneratorFunction') continue;
+            const proccode = name.slice(1); // compiled names carry a W (warp) or Z prefix
+            this.procedures[name] = (...callArgs) => {
+                const seconds = procedureTimer.active;
+                if (!seconds) return procedure(...callArgs);
+                const stack = procedureTimer.stack;
+                const started = process.hrtime.bigint();
+                stack.push(0n);
+                try {
+                    return procedure(...callArgs);
+                } finally {
+                    const elapsed = process.hrtime.bigint() - started;
+                    const children = stack.pop();
+                    if (stack.length) stack[stack.length - 1] += elapsed;
+                    seconds[proccode] = (seconds[proccode] || 0) + Number(elapsed - children) / 1e9;
+                }
+            };
+        }
+        return result;
+    };
+}
+
+async function loadVm (engine, buffer, profile) {
     let vm;
     if (engine === 'scratch-vm') {
         const VirtualMachine = requireTool('scratch-vm');
@@ -107,6 +142,7 @@ async function loadVm (engine, buffer) {
     } else if (engine === 'turbowarp') {
         vm = new (turbowarp().VM)();
         vm.setCompilerOptions({enabled: true, warpTimer: false});
+        if (profile) timeCompiledProcedures(vm);
         await vm.loadProject(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length));
     } else {
         throw new Error(`unknown engine "${engine}": use "scratch-vm" or "turbowarp"`);
@@ -340,7 +376,7 @@ function mouseData ({x, y, down}) {
 async function runCase (engine, spec) {
     const buffer = fs.readFileSync(spec.sb3_path);
     await validate(buffer);
-    const vm = await loadVm(engine, buffer);
+    const vm = await loadVm(engine, buffer, Boolean(spec.profile));
     const counter = {total: 0, byOpcode: {}, byProcedure: {}};
     const counts = engine === 'scratch-vm';
     if (counts) countEvaluations(vm, counter, Boolean(spec.profile));
@@ -350,7 +386,13 @@ async function runCase (engine, spec) {
         run.label = `#${phases.length} ${actionLabel(action)}`;
         const before = {time: process.hrtime.bigint(), steps: run.steps, evaluations: counter.total,
             byOpcode: {...counter.byOpcode}, byProcedure: {...counter.byProcedure}};
-        run.perform(action);
+        const procedureSeconds = {};
+        if (!counts && spec.profile) procedureTimer.active = procedureSeconds;
+        try {
+            run.perform(action);
+        } finally {
+            procedureTimer.active = null;
+        }
         const phase = {
             action: actionLabel(action),
             seconds: Number(process.hrtime.bigint() - before.time) / 1e9,
@@ -361,6 +403,7 @@ async function runCase (engine, spec) {
             phase.by_opcode = difference(counter.byOpcode, before.byOpcode);
             phase.by_procedure = difference(counter.byProcedure, before.byProcedure);
         }
+        if (!counts && spec.profile) phase.seconds_by_procedure = procedureSeconds;
         phases.push(phase);
     }
     vm.runtime.stopAll();

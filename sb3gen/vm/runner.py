@@ -27,7 +27,11 @@ class VMError(Sb3genError):
 
 @dataclass(frozen=True)
 class Phase:
-    """One action's cost. evaluations counts primitive calls (None in TurboWarp, which compiles blocks)."""
+    """One action's cost. evaluations counts primitive calls (None in TurboWarp, which compiles blocks).
+
+    With profile=True: scratch-vm gives evaluations by_opcode and by_procedure (custom block proccode);
+    TurboWarp gives seconds_by_procedure, each custom block's own time without the custom blocks it calls.
+    """
 
     action: str
     seconds: float
@@ -35,6 +39,7 @@ class Phase:
     evaluations: int | None
     by_opcode: dict[str, int] | None = None
     by_procedure: dict[str, int] | None = None
+    seconds_by_procedure: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
