@@ -384,7 +384,8 @@ async function runCase (engine, spec) {
     const phases = [];
     for (const action of spec.actions || []) {
         run.label = `#${phases.length} ${actionLabel(action)}`;
-        const before = {time: process.hrtime.bigint(), steps: run.steps, evaluations: counter.total,
+        const before = {time: process.hrtime.bigint(), cpu: process.cpuUsage(), steps: run.steps,
+            evaluations: counter.total,
             byOpcode: {...counter.byOpcode}, byProcedure: {...counter.byProcedure}};
         const procedureSeconds = {};
         if (!counts && spec.profile) procedureTimer.active = procedureSeconds;
@@ -396,6 +397,7 @@ async function runCase (engine, spec) {
         const phase = {
             action: actionLabel(action),
             seconds: Number(process.hrtime.bigint() - before.time) / 1e9,
+            cpu_seconds: cpuSeconds(process.cpuUsage(before.cpu)),
             steps: run.steps - before.steps,
             evaluations: counts ? counter.total - before.evaluations : null
         };
@@ -413,6 +415,12 @@ async function runCase (engine, spec) {
         phases,
         total_evaluations: counts ? counter.total : null
     };
+}
+
+// CPU time of this process (all its threads: the JIT compiles and collects garbage on others), which
+// other programs on a busy machine disturb far less than wall time.
+function cpuSeconds ({user, system}) {
+    return (user + system) / 1e6;
 }
 
 function difference (after, before) {

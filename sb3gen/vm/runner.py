@@ -40,6 +40,7 @@ class Phase:
     by_opcode: dict[str, int] | None = None
     by_procedure: dict[str, int] | None = None
     seconds_by_procedure: dict[str, float] | None = None
+    cpu_seconds: float | None = None  # CPU time of the runner (all threads): steadier on a busy machine
 
 
 @dataclass(frozen=True)
