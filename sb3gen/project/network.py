@@ -28,6 +28,11 @@ CHUNK_IMAGES = 10  # images per run-without-screen-refresh chunk: the display up
 DEFAULT_LEARNING_RATE = 0.2
 DEFAULT_LEARNING_RATE_DECAY = 1.0
 DEFAULT_SHUFFLE_SEED = 1  # first `random state` of the shuffle generator (1 .. 2147483646)
+# TurboWarp compiles each custom block to one JavaScript function, and the browser's optimising compiler gives
+# up on very long ones (measured: a 320-multiply-add block ran 30x slower than the same work in ten blocks).
+# So the dense layers run one custom block per neuron, hidden deltas and the first layer's sigmoids in groups.
+SIGMOID_GROUP = 8  # sigmoids per custom block
+DELTA_MACS_PER_BLOCK = 40  # multiply-adds per custom block of hidden deltas
 
 # The automation interface (README): names other tools and tests rely on.
 STAGE_LISTS = ("weights", "shipped weights", "layer sizes", "activations", "train images", "train labels",
@@ -169,6 +174,8 @@ def template_context(layers: list[LayerPlan], n_inputs: int, *, math: str, lang:
         "n_symbols": packed.symbol_count(n_inputs),
         "bits_per_symbol": packed.BITS_PER_SYMBOL,
         "chunk": CHUNK_IMAGES,
+        "sigmoid_group": SIGMOID_GROUP,
+        "deltas_group": lambda n_next: max(1, DELTA_MACS_PER_BLOCK // n_next),
         "exp_min": tables.EXP_MIN,
         "exp_steps": tables.EXP_STEPS_PER_UNIT,
         "exp_size": tables.EXP_SIZE,

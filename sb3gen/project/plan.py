@@ -9,6 +9,20 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class NeuronGroup:
+    """Neurons first..last (numbered from 1) of a layer: one custom block works on them."""
+
+    first: int
+    last: int
+    names: tuple[str, ...]
+
+    @property
+    def indices(self) -> range:
+        """0-based neuron numbers."""
+        return range(self.first - 1, self.last)
+
+
+@dataclass(frozen=True)
 class LayerPlan:
     number: int  # 1 = first dense layer
     n_in: int
@@ -51,6 +65,11 @@ class LayerPlan:
     def init_limit_rounded(self) -> str:
         """The same for people (comments): 0.0714, not 0.07142857142857142."""
         return f"{1.0 / self.n_in ** 0.5:.3g}"
+
+    def groups(self, size: int) -> list[NeuronGroup]:
+        """The neurons in groups of `size` (the last may be smaller)."""
+        return [NeuronGroup(start + 1, min(start + size, self.n_out), self.names[start:start + size])
+                for start in range(0, self.n_out, size)]
 
     def items_note(self, template: str) -> str:
         """Fill a comment saying which `weights` items hold this layer's rows and biases."""
