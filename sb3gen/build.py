@@ -6,9 +6,9 @@ the data has it) and the project's train/test subsets (--seed) -> Keras training
 held-out ones (or --network / --model / --weights) -> accuracy on the held-out images -> project -> .sb3.
 
 Writes next to the output: network.json, subsets.json, evaluation.json and evaluation.png (held-out accuracy
-with its 95% interval, per digit, confusion matrix), with --html the HTML page (see `sb3gen html`), and when it
-trains history.json, training.png and test_predictions.png. The build itself (without Keras training) takes
-about a second; the same inputs and seed give the same .sb3 bytes.
+with its 95% interval, per digit, confusion matrix), with --html the HTML page (see `sb3gen html`), and when
+it trains history.json, training.png and test_predictions.png. The build itself (without Keras training)
+takes about a second; the same inputs and seed give the same .sb3 bytes.
 """
 
 from __future__ import annotations
