@@ -55,88 +55,92 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", action="store_true",
                         help="also write a standalone HTML page next to it (build/mnist.html: TurboWarp, "
                              "works offline; see `sb3gen html`)")
+    options.add_verbosity(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sb3gen.html_page import make_page, page_path, write_page
+    from sb3gen.files import OutputSet
+    from sb3gen.html_page import make_page, page_path
+    from sb3gen.ml import options
     from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.network import layers_text, parse_layer_sizes
     from sb3gen.ml.pipeline import prepare_data, train_held_out
     from sb3gen.ml.preprocess import PreprocessSettings
     from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES
     from sb3gen.ml.subsets import write_subsets
+    from sb3gen.project.estimate import check_fits
     from sb3gen.project.ui_i18n import texts
 
-    out_dir = args.output.parent
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
     config = PRESETS[args.preset].with_changes(
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
         hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed)
-    # Everything that can be refused is refused before the data is read or a network trained.
-    prepare_output(args.output)
-    net = load_network(args) if given else None
-    trained = net is None
-    n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
-    n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
-    shape = (net.layer_sizes, net.hidden_activation) if net is not None else \
-        (config.layer_sizes, config.hidden_activation)
-    check_image_counts(n_train or 0, n_test or 0, shape, args)
-    settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
-    data = prepare_data(args.data, settings, n_train=n_train, n_test=n_test, seed=args.seed)
-    dataset, inputs, train_idx, test_idx = data.dataset, data.inputs, data.train_indices, data.test_indices
-    check_image_counts(len(train_idx), len(test_idx), shape, args)  # the defaults take what the data has
-    if net is None:
-        net, _ = train_held_out(config, data, out_dir=out_dir, verbose=2)
-        keras_accuracy = float(net.metrics.get("test_accuracy", float("nan")))
-        print(f"Keras test accuracy: {keras_accuracy:.1%} on {len(data.held_out_indices):,} held-out images")
-    else:
-        print(f"network {net.describe()}")
-    net.metrics.update({"data_source": dataset.source, "data_images": len(dataset)})
-    evaluation = data.evaluate(net)
-    print(evaluation.text())
+    # Everything that can be refused is refused before the data is read or a network trained; the outputs
+    # are written as one set (sb3gen.files.OutputSet): a failure or Ctrl-C leaves the previous set.
+    outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example=DEFAULT_OUTPUT.name)
+    with outputs as out:
+        # The network alone must fit first (estimated from its sizes, no compiling): a --model from its
+        # configuration, before TensorFlow loads its weights.
+        if args.model is not None:
+            from sb3gen.ml.model_file import peek_layer_sizes
 
-    started = time.perf_counter()
-    scratch_accuracy = reference_accuracy(net, inputs[test_idx], dataset.labels[test_idx], args)
-    sb3, project_json = compile_network(net, inputs[train_idx], dataset.labels[train_idx], inputs[test_idx],
-                                        dataset.labels[test_idx], math=args.math, lang=args.lang,
-                                        learning_rate=args.scratch_learning_rate,
-                                        learning_rate_decay=args.scratch_learning_rate_decay,
-                                        test_accuracy=scratch_accuracy)
-    from sb3gen.scratch import write_sb3
+            peeked = peek_layer_sizes(args.model)
+            if peeked is not None:
+                check_fits(peeked, 0, 0, args.math, what="--model")
+        if not given:
+            check_fits(config.layer_sizes, 0, 0, args.math, what="--layers")
+        net = load_network(args) if given else None
+        if net is not None:
+            check_fits(net.layer_sizes, 0, 0, args.math, what=f"--{given[0]}")
+        n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
+        n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
+        shape = (net.layer_sizes, net.hidden_activation) if net is not None else \
+            (config.layer_sizes, config.hidden_activation)
+        check_image_counts(n_train or 0, n_test or 0, shape, args)
+        settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
+        data = prepare_data(args.data, settings, n_train=n_train, n_test=n_test, seed=args.seed)
+        dataset, inputs = data.dataset, data.inputs
+        train_idx, test_idx = data.train_indices, data.test_indices
+        check_image_counts(len(train_idx), len(test_idx), shape, args)  # the defaults take what the data has
+        if net is None:
+            net, _ = train_held_out(config, data, out_dir=out.folder, verbose=options.verbosity(args))
+            keras_accuracy = float(net.metrics.get("test_accuracy", float("nan")))
+            print(f"Keras test accuracy: {keras_accuracy:.1%} on {len(data.held_out_indices):,} held-out "
+                  "images")
+        else:
+            print(f"network {net.describe()}")
+        record = dataset.record()  # file names and sha256: the records are portable
+        net.metrics.update({"data_source": record, "data_images": len(dataset)})
+        evaluation = data.evaluate(net)
+        print(evaluation.text())
 
-    page = make_page(sb3, texts(args.lang)["title"]) if args.html else None  # before writing anything
-    write_sb3(args.output, sb3)
-    if page is not None:
-        write_page(page_path(args.output), page)
-    net.save(out_dir / "network.json")
-    write_subsets(out_dir / "subsets.json", data_source=dataset.source, data_images=len(dataset),
-                  seed=args.seed, train_indices=train_idx, test_indices=test_idx,
-                  held_out_indices=data.held_out_indices)
-    write_evaluation(evaluation, out_dir, {"network": net.describe(), "data_source": dataset.source})
+        started = time.perf_counter()
+        scratch_accuracy = reference_accuracy(net, inputs[test_idx], dataset.labels[test_idx], args)
+        sb3, project_json = compile_network(net, inputs[train_idx], dataset.labels[train_idx],
+                                            inputs[test_idx], dataset.labels[test_idx], math=args.math,
+                                            lang=args.lang, learning_rate=args.scratch_learning_rate,
+                                            learning_rate_decay=args.scratch_learning_rate_decay,
+                                            test_accuracy=scratch_accuracy)
+        out.write_bytes(args.output.name, sb3)
+        page = make_page(sb3, texts(args.lang)["title"]) if args.html else None
+        if page is not None:
+            out.write_bytes(page_path(args.output).name, page)
+        net.save(out.path("network.json"))
+        write_subsets(out.path("subsets.json"), data_source=record, data_images=len(dataset),
+                      seed=args.seed, train_indices=train_idx, test_indices=test_idx,
+                      held_out_indices=data.held_out_indices)
+        write_evaluation(evaluation, out.folder, {"network": net.describe(), "data_source": record})
+        written = out.names()
     build_seconds = time.perf_counter() - started
 
     print(f"network {layers_text(net.layer_sizes)} {net.hidden_activation}, math {args.math}: accuracy in "
           f"Scratch (reference) {scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
     print(size_report(project_json, sb3))
-    plots = ", history.json, training.png, test_predictions.png" if trained else ""
     html = f", {page_path(args.output)} ({len(page):,} bytes)" if page is not None else ""
+    others = [n for n in written if n not in (args.output.name, page_path(args.output).name)]
     print(f"wrote {args.output} ({len(sb3):,} bytes){html} in {build_seconds:.2f} s (without training), "
-          f"network.json, subsets.json, evaluation.json, evaluation.png{plots}")
+          f"{', '.join(others)}")
     return 0
-
-
-def prepare_output(output: Path) -> None:
-    """Create the output folder and prove it takes a file, so no training is lost to an unwritable path."""
-    if output.is_dir():
-        raise Sb3genError(f"-o {output} is a folder; name the .sb3 to write, e.g. {output / 'mnist.sb3'}")
-    folder = output.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".{output.name}.write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise Sb3genError(f"cannot write to {folder}: {exc.strerror or exc}; choose another -o") from None
 
 
 def check_image_counts(n_train: int, n_test: int, net_shape: tuple[list[int], str], args) -> None:

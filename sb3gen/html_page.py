@@ -24,14 +24,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sb3gen.files import OutputSet
     from sb3gen.scratch import read_sb3
 
     output = args.output or page_path(args.sb3)
-    if output.is_dir():
-        raise Sb3genError(f"-o {output} is a folder; name the page to write, e.g. {output / 'mnist.html'}")
-    read_sb3(args.sb3)  # a one-line refusal for anything that is not a Scratch 3 project
-    page = make_page(args.sb3.read_bytes(), args.title or args.sb3.stem)
-    write_page(output, page)
+    # refuses a folder or a device as -o, writes nothing on failure (sb3gen.files.OutputSet)
+    with OutputSet(output.parent, main=output.name, option="-o", example="mnist.html") as out:
+        read_sb3(args.sb3)  # a one-line refusal for anything that is not a Scratch 3 project
+        page = make_page(args.sb3.read_bytes(), args.title or args.sb3.stem)
+        out.write_bytes(output.name, page)
     print(f"wrote {output} ({len(page):,} bytes): open it in a browser, no internet needed")
     return 0
 

@@ -87,21 +87,23 @@ def run(args: argparse.Namespace) -> int:
 
 def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = None,
                 log=print) -> list[Check]:
-    from sb3gen.scratch import read_sb3
+    from sb3gen.scratch import Sb3File
 
-    if not Path(path).is_file():
-        raise Sb3genError(f"{path}: no such file")
-    project_json, _ = read_sb3(path)  # Sb3genError (exit 2) for a non-zip or a zip without project.json
-    data = read_interface(project_json, str(path))
     if images is not None and images < 1:
         raise Sb3genError("--images must be at least 1")
+    if not Path(path).is_file():
+        raise Sb3genError(f"{path}: no such file")
+    with Sb3File(path) as sb3:  # Sb3genError (exit 2) for anything that is not a readable .sb3
+        project_json = sb3.project_json
+        sb3.asset_sizes()  # the VM will load every asset: each must decompress within its limit
+    data = read_interface(project_json, str(path))
     if images is not None:
         data = data.first(images)
     images = min(ACTIVATION_IMAGES, len(data.test_labels))
     log(f"verifying {path} in {engine}: network {'-'.join(map(str, data.layer_sizes))} "
         f"{data.hidden_activation}, math {data.math}, {len(data.train_labels)} train / "
         f"{len(data.test_labels)} test images")
-    checks = [structure_check(project_json, data)]
+    checks = [structure_check(project_json, data, str(path))]
     run = run_in_vm(path, data, engine, images)
     checks[0].lines.append(f"scratch-parser accepted it and {engine} loaded it")
     checks.append(test_check(data, run))
@@ -135,7 +137,7 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
         n_inputs = sizes[0]
         math = "tables" if "exp table" in lists and "log table" in lists else "native"
         symbols = [str(s) for s in lists["symbols"]]
-        return ProjectData(
+        data = ProjectData(
             layer_sizes=sizes, hidden_activation=str(variables["hidden activation"]),
             weights=np.array(lists["weights"], dtype=np.float64),
             learning_rate=float(variables["LEARNING_RATE"]),
@@ -151,8 +153,42 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
             test_images=unpack_all(lists["test images"], symbols, n_inputs),
             test_labels=np.array(lists["test labels"], dtype=np.int64),
         )
-    except (ValueError, TypeError, IndexError) as exc:
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
         raise Sb3genError(f"{label}: the network lists are malformed ({exc})") from None
+    check_consistent(data, label)
+    return data
+
+
+def check_consistent(data: ProjectData, label: str) -> None:
+    """Sizes, weights and images that agree with each other, or one line saying which do not (before the VM
+    runs or the reference computes anything)."""
+    from sb3gen.ml.network import check_shape, weight_count
+
+    try:
+        check_shape(data.layer_sizes, data.hidden_activation)
+    except Sb3genError as exc:
+        raise Sb3genError(f"{label}: {exc}") from None
+    problems = []
+    expected = weight_count(data.layer_sizes)
+    if data.weights.size != expected:
+        problems.append(f"list 'weights' has {data.weights.size:,} items, layer sizes "
+                        f"{'-'.join(map(str, data.layer_sizes))} need {expected:,}")
+    elif not np.all(np.isfinite(data.weights)):
+        problems.append("list 'weights' holds a value that is not a finite number")
+    if not np.isfinite(data.learning_rate):
+        problems.append("LEARNING_RATE is not a finite number")
+    for what, images, labels in (("train", data.train_images, data.train_labels),
+                                 ("test", data.test_images, data.test_labels)):
+        if len(images) < 1:
+            problems.append(f"list '{what} images' is empty")
+        if len(images) != len(labels):
+            problems.append(f"{len(images):,} {what} images but {len(labels):,} {what} labels")
+        if not np.all((images == 0) | (images == 1)):
+            problems.append(f"list '{what} images' holds pixels other than 0 and 1")
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            problems.append(f"list '{what} labels' holds values other than the digits 0-9")
+    if problems:
+        raise Sb3genError(f"{label}: not a consistent sb3gen network project: " + "; ".join(problems))
 
 
 def reference(data: ProjectData):
@@ -207,7 +243,7 @@ def numbers(values: Any) -> np.ndarray:
 
 # --- the five checks -------------------------------------------------------------------------------------
 
-def structure_check(project_json: dict, data: ProjectData) -> Check:
+def structure_check(project_json: dict, data: ProjectData, label: str) -> Check:
     from sb3gen.reference import tables
     from sb3gen.scratch import check_project
 
@@ -218,6 +254,10 @@ def structure_check(project_json: dict, data: ProjectData) -> Check:
     except Sb3genError as exc:
         check.passed = False
         check.lines.append(f"structure: {exc}")
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # the checker reads projects sb3gen wrote; a block of the wrong shape is not one of them
+        raise Sb3genError(f"{label}: a block of project.json is malformed ({type(exc).__name__}: {exc}); "
+                          "not a project built by sb3gen") from None
     if data.math == "tables":
         same = np.array_equal(data.exp_table, tables.exp_table()) and \
             np.array_equal(data.log_table, tables.log_table())

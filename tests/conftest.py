@@ -83,3 +83,26 @@ def build_sb3() -> Callable[..., bytes]:
 def target() -> Callable[..., dict[str, Any]]:
     """`target("Stage", blocks=..., variables=...)` -> a target dict (see make_target)."""
     return make_target
+
+
+MEMORY_CAP = 1536 * 1024 * 1024  # the issue's bound for any bad input: 1.5 GB of address space, ...
+TIME_CAP = 60  # ... and a minute
+
+
+def run_capped_sb3gen(*args: str, cwd: str | None = None, env: dict | None = None):
+    """`python -m sb3gen ARGS` in a child limited to MEMORY_CAP of address space (RLIMIT_AS) and TIME_CAP."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    return subprocess.run([sys.executable, "-m", "sb3gen", *args], capture_output=True, text=True,
+                          preexec_fn=limit, timeout=TIME_CAP, cwd=cwd, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="session")
+def run_capped() -> Callable[..., Any]:
+    return run_capped_sb3gen

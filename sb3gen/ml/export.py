@@ -38,9 +38,12 @@ def format_number(value: float) -> str:
     return repr(float(value))
 
 
+def weight_lines_text(net_or_weights: Network | np.ndarray) -> str:
+    return "".join(format_number(w) + "\n" for w in as_weights(net_or_weights))
+
+
 def write_weight_lines(net_or_weights: Network | np.ndarray, path: str | Path) -> None:
-    text = "".join(format_number(w) + "\n" for w in as_weights(net_or_weights))
-    write_text_atomic(Path(path), text)
+    write_text_atomic(Path(path), weight_lines_text(net_or_weights))
 
 
 def read_weight_lines(path: str | Path, layer_sizes: list[int]) -> np.ndarray:
@@ -63,6 +66,10 @@ def read_weight_lines(path: str | Path, layer_sizes: list[int]) -> np.ndarray:
 
 
 def write_weight_csv(net: Network, path: str | Path) -> None:
+    write_text_atomic(Path(path), weight_csv_text(net))
+
+
+def weight_csv_text(net: Network) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for k, (w, b) in enumerate(net.layer_arrays(), start=1):
@@ -72,7 +79,7 @@ def write_weight_csv(net: Network, path: str | Path) -> None:
         writer.writerow([f"layer_{k}_bias"])
         writer.writerow([format_number(v) for v in b])
         writer.writerow([LAYER_END])
-    write_text_atomic(Path(path), buffer.getvalue())
+    return buffer.getvalue()
 
 
 def read_weight_csv(path: str | Path, layer_sizes: list[int]) -> np.ndarray:

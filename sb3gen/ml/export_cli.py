@@ -28,12 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sb3gen.ml.export import write_weight_csv, write_weight_lines
+    from sb3gen.files import OutputSet
+    from sb3gen.ml.export import weight_csv_text, weight_lines_text
 
-    net = network_from_args(args)
-    if args.format == "csv":
-        write_weight_csv(net, args.output)
-    else:
-        write_weight_lines(net, args.output)
+    with OutputSet(args.output.parent, main=args.output.name, option="-o") as out:  # refuses a folder
+        net = network_from_args(args)
+        text = weight_csv_text(net) if args.format == "csv" else weight_lines_text(net)
+        out.write_text(args.output.name, text)
     print(f"wrote {net.describe()} to {args.output} ({args.format})")
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,9 @@ from sb3gen.ml.network import Network, check_shape
 
 def import_keras() -> Any:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide oneDNN / CPU-feature banners, keep errors
+    if "tensorflow" not in sys.modules:
+        # a few lines (absl, oneDNN) still get through, written by TensorFlow's C++ side before any setting
+        print("starting TensorFlow (the lines it may print about absl or oneDNN are normal)", file=sys.stderr)
     import keras
 
     return keras

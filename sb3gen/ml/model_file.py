@@ -41,7 +41,44 @@ def load_model_file(path: str | Path, preprocess: PreprocessSettings | None = No
         raise Sb3genError(f"{path}: the model takes {layer_sizes[0]} inputs, not a square image")
     settings = PreprocessSettings(settings.crop, side, settings.threshold, settings.invert)
     return Network(layer_sizes, activation, flatten_keras(model), settings,
-                   {"model_file": str(path)})
+                   {"model_file": path.name})
+
+
+def peek_layer_sizes(path: str | Path) -> list[int] | None:
+    """The layer sizes from a model file's configuration alone (no TensorFlow, no weights read), so an
+    oversized model is refused in a second; None when the configuration is not a plain Sequential MLP (the
+    full load then decides)."""
+    import json
+    import zipfile
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".keras":
+            with zipfile.ZipFile(path) as archive:
+                info = archive.getinfo("config.json")
+                if info.file_size > 10_000_000:
+                    return None
+                config = json.loads(archive.read(info))
+        else:
+            import h5py
+
+            with h5py.File(path, "r") as h5:
+                text = h5.attrs.get("model_config")
+                config = json.loads(text.decode() if isinstance(text, bytes) else text)
+        layers = config["config"]["layers"]
+        sizes: list[int] = []
+        for layer in layers:
+            kind, settings = layer["class_name"], layer["config"]
+            if kind == "InputLayer":
+                shape = settings.get("batch_shape") or settings.get("batch_input_shape")
+                sizes = [math.prod(int(d) for d in shape[1:])]
+            elif kind == "Dense" and sizes:
+                sizes.append(int(settings["units"]))
+            elif kind != "Flatten":
+                return None
+        return sizes if len(sizes) >= 2 else None
+    except Exception:  # any other shape of file: the full load gives the precise message
+        return None
 
 
 def check_model(model: Any, path: Path) -> tuple[list[int], str]:

@@ -88,6 +88,18 @@ def add_network_sources(parser, default_network: Path | None) -> None:
                         help="one number per line in the day-2 layout (needs --layers and --activation)")
 
 
+def add_verbosity(parser) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="Keras' own line per epoch instead of sb3gen's progress bar")
+
+
+def verbosity(args: argparse.Namespace) -> int:
+    """For train_network: 0 silent, 1 progress bar, 2 Keras' lines."""
+    if getattr(args, "quiet", False):
+        return 0
+    return 2 if args.verbose else 1
+
+
 def add_image_counts(parser) -> None:
     parser.add_argument("--train-images", type=positive_int,
                         help="training images the Scratch project carries (default: every image not held "

@@ -82,7 +82,7 @@ def train_held_out(config: TrainConfig, data: PreparedData, *, out_dir: str | Pa
                                      x_test=x_test, y_test=y_test,
                                      preprocess=PreprocessSettings(invert=config.invert), verbose=verbose,
                                      out_dir=out_dir)
-    network.metrics["data_source"] = data.dataset.source
+    network.metrics["data_source"] = data.dataset.record()  # file names and sha256: portable
     network.metrics["data_images"] = len(data.dataset)
     return network, history
 

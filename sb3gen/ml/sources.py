@@ -51,7 +51,7 @@ def network_from_sources(*, network: Path | None = None, model: Path | None = No
         flat = read_weight_lines(weights, sizes)
         side = round(sizes[0] ** 0.5)
         return Network(sizes, activation, flat, PreprocessSettings(size=side, invert=invert),
-                       {"weights_file": str(weights)})
+                       {"weights_file": Path(weights).name})
     path = network or default_network
     if path is None:
         raise Sb3genError("no network given: use --network, --model or --weights")

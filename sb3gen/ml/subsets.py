@@ -104,7 +104,7 @@ def project_subsets(labels: np.ndarray, held_out: np.ndarray, n_train: int | Non
     return train, np.asarray(held_out[:n_test], dtype=np.int64)
 
 
-def write_subsets(path: str | os.PathLike, *, data_source: str, data_images: int, seed: int,
+def write_subsets(path: str | os.PathLike, *, data_source: dict, data_images: int, seed: int,
                   train_indices: np.ndarray, test_indices: np.ndarray,
                   held_out_indices: np.ndarray | None = None) -> None:
     """subsets.json: which images of which data the project carries and which are held out, so a run can

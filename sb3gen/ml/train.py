@@ -1,9 +1,10 @@
-"""Keras training of the MLP: seeded and deterministic, Keras' progress output, history and plots."""
+"""Keras training of the MLP: seeded, deterministic, a progress bar (or Keras' own lines), history, plots."""
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,8 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
                   x_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
                   preprocess: PreprocessSettings | None = None, verbose: int = 1,
                   out_dir: str | Path | None = None) -> tuple[Network, dict[str, list[float]]]:
-    """Train on preprocessed inputs x_train (N, n_inputs) of 0/1 and labels 0-9.
+    """Train on preprocessed inputs x_train (N, n_inputs) of 0/1 and labels 0-9. verbose: 0 silent, 1 a
+    one-line progress bar on a terminal, 2 Keras' own line per epoch.
 
     The examples are shuffled (seeded) before Keras takes its validation split, which is the last fraction
     of the array: MNIST subsets often come sorted by class. Metrics go into the returned Network; with
@@ -55,7 +57,8 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
     started = time.perf_counter()
     fit = model.fit(to_model_input(x_train[order], n_inputs), y_train[order], epochs=config.epochs,
                     batch_size=config.batch_size, validation_split=config.validation_split,
-                    shuffle=True, verbose=verbose)
+                    shuffle=True, verbose=2 if verbose >= 2 else 0,
+                    callbacks=[progress_bar(keras, config.epochs)] if verbose == 1 else [])
     seconds = time.perf_counter() - started
     history = {key: [float(v) for v in values] for key, values in fit.history.items()}
 
@@ -84,6 +87,26 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
         write_training_outputs(Path(out_dir), history, metrics, x_test, y_test, predictions, preprocess,
                                seconds)
     return net, history
+
+
+def progress_bar(keras: Any, epochs: int) -> Any:
+    """One line on stderr, redrawn each epoch (only on a terminal: a log gets nothing per epoch)."""
+
+    class ProgressBar(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            if not sys.stderr.isatty():
+                return
+            done = (epoch + 1) / epochs
+            logs = logs or {}
+            bar = "#" * round(20 * done) + "." * (20 - round(20 * done))
+            scores = f"loss {logs.get('loss', float('nan')):.3f}"
+            if "val_accuracy" in logs:
+                scores += f", validation accuracy {logs['val_accuracy']:.3f}"
+            end = "\n" if epoch + 1 == epochs else ""
+            sys.stderr.write(f"\rtraining [{bar}] epoch {epoch + 1}/{epochs}, {scores}\033[K{end}")
+            sys.stderr.flush()
+
+    return ProgressBar()
 
 
 def write_training_outputs(out_dir: Path, history: dict[str, list[float]], metrics: dict[str, Any],

@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_data(parser)
     options.add_image_counts(parser)
     parser.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
-    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress output")
+    parser.add_argument("--quiet", action="store_true", help="no progress output while training")
+    options.add_verbosity(parser)
 
 
 def config_from_args(args: argparse.Namespace):
@@ -44,30 +45,34 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from sb3gen.files import OutputSet
     from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.pipeline import train_from_data
     from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES
     from sb3gen.ml.subsets import write_subsets
 
     config = config_from_args(args)
-    print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation}, {config.epochs} epochs, "
-          f"batch {config.batch_size}, seed {config.seed}{', inverted input' if config.invert else ''}")
     n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
     n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
-    result = train_from_data(config, args.data, n_train=n_train, n_test=n_test,
-                             subset_seed=args.seed, out_dir=args.out, verbose=0 if args.quiet else 2)
-    network_path = args.out / "network.json"
-    result.network.save(network_path)
-    write_subsets(args.out / "subsets.json", data_source=result.dataset.source,
-                  data_images=len(result.dataset), seed=args.seed, train_indices=result.train_indices,
-                  test_indices=result.test_indices, held_out_indices=result.held_out_indices)
-    write_evaluation(result.evaluation, args.out, {"network": result.network.describe(),
-                                                   "data_source": result.dataset.source})
+    # The outputs are one set (sb3gen.files.OutputSet): an unwritable --out is refused before training, and
+    # a failure or Ctrl-C leaves the previous set.
+    with OutputSet(args.out, option="--out") as out:
+        print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation}, {config.epochs} "
+              f"epochs, batch {config.batch_size}, seed {config.seed}"
+              f"{', inverted input' if config.invert else ''}")
+        result = train_from_data(config, args.data, n_train=n_train, n_test=n_test,
+                                 subset_seed=args.seed, out_dir=out.folder, verbose=options.verbosity(args))
+        result.network.save(out.path("network.json"))
+        write_subsets(out.path("subsets.json"), data_source=result.dataset.record(),
+                      data_images=len(result.dataset), seed=args.seed, train_indices=result.train_indices,
+                      test_indices=result.test_indices, held_out_indices=result.held_out_indices)
+        write_evaluation(result.evaluation, out.folder, {"network": result.network.describe(),
+                                                         "data_source": result.dataset.record()})
+        written = out.names()
     m = result.network.metrics
     nan = float("nan")
     print(f"trained in {result.train_seconds:.1f} s: accuracy {m['train_accuracy']:.3f} on training, "
           f"{m.get('validation_accuracy', nan):.3f} on {m['validation_images']} validation images")
     print(result.evaluation.text())
-    print(f"wrote network.json, subsets.json, history.json, training.png, test_predictions.png, "
-          f"evaluation.json, evaluation.png in {args.out}")
+    print(f"wrote {', '.join(written)} in {args.out}")
     return 0

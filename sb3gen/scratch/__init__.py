@@ -4,7 +4,8 @@ from sb3gen.scratch.checker import check_project
 from sb3gen.scratch.compiler import CompiledProject, compile_project
 from sb3gen.scratch.errors import CompilerBug, LimitError, TemplateError
 from sb3gen.scratch.model import Costume, Monitor, Project, Source, Sprite, Stage, Target
-from sb3gen.scratch.packer import check_limits, pack_sb3, read_sb3, write_sb3
+from sb3gen.scratch.packer import check_limits, pack_sb3, write_sb3
+from sb3gen.scratch.reader import Sb3File, read_sb3
 from sb3gen.scratch.show import show_project
 from sb3gen.scratch.templates import render_template
 
@@ -15,6 +16,7 @@ __all__ = [
     "LimitError",
     "Monitor",
     "Project",
+    "Sb3File",
     "Source",
     "Sprite",
     "Stage",

@@ -13,13 +13,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import zipfile
-
     from sb3gen.scratch.info import project_info
-    from sb3gen.scratch.packer import read_sb3
+    from sb3gen.scratch.reader import Sb3File
 
-    project_json, assets = read_sb3(args.file)
-    with zipfile.ZipFile(args.file) as archive:
-        json_size = archive.getinfo("project.json").file_size
-    sys.stdout.write(project_info(project_json, assets, json_size=json_size, top=args.top))
+    with Sb3File(args.file) as sb3:  # assets measured while streaming, not kept
+        report = project_info(sb3.project_json, sb3.asset_sizes(), json_size=sb3.project_json_size,
+                              top=args.top)
+    sys.stdout.write(report)
     return 0

@@ -88,29 +88,3 @@ def write_sb3(path: str | os.PathLike, data: bytes) -> None:
         write_bytes_atomic(path, data)
     except OSError as exc:
         raise Sb3genError(f"cannot write {Path(path)}: {exc.strerror or exc}") from None
-
-
-def read_sb3(path_or_bytes: str | os.PathLike | bytes) -> tuple[dict, dict[str, bytes]]:
-    """(project.json as a dict, other zip entries by name) of an .sb3 file or its bytes."""
-    if isinstance(path_or_bytes, bytes | bytearray):
-        data, label = bytes(path_or_bytes), "the .sb3 data"
-    else:
-        label = str(path_or_bytes)
-        try:
-            data = Path(path_or_bytes).read_bytes()
-        except OSError as exc:
-            raise Sb3genError(f"cannot read {label}: {exc.strerror or exc}") from None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            if "project.json" not in names:
-                raise Sb3genError(f"{label} has no project.json (is it a Scratch 3 project?)")
-            project_json = json.loads(archive.read("project.json").decode("utf-8"))
-            assets = {n: archive.read(n) for n in names if n != "project.json" and not n.endswith("/")}
-    except zipfile.BadZipFile:
-        raise Sb3genError(f"{label} is not an .sb3 (not a zip file)") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Sb3genError(f"{label}: project.json is not valid JSON ({exc})") from None
-    if not isinstance(project_json, dict) or "targets" not in project_json:
-        raise Sb3genError(f"{label}: project.json has no targets (a Scratch 2 project or not a project)")
-    return project_json, assets

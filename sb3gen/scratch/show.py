@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
+from typing import Any
 
 from sb3gen.scratch import opcodes as op
 from sb3gen.scratch.opcodes import Kind, Shape
@@ -81,54 +83,96 @@ _RESERVED = {
 }
 
 
+def _run(call: Generator) -> Any:
+    """Drive a printer generator without recursion: a sub-printer is yielded, its result sent back, so
+    scripts nested thousands of levels deep (e.g. 250 joins in joins) need no Python stack."""
+    stack: list[Generator] = [call]
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        top = stack[-1]
+        try:
+            if error is not None:
+                thrown, error = error, None
+                request = top.throw(thrown)
+            else:
+                request = top.send(value)
+        except StopIteration as stop:
+            stack.pop()
+            if not stack:
+                return stop.value
+            value = stop.value
+            continue
+        except Exception as exc:  # handed to the caller's generator, like a normal raise
+            stack.pop()
+            if not stack:
+                raise
+            error = exc
+            continue
+        stack.append(request)
+        value = None
+
+
 class _Printer:
+    """Generators throughout (see _run): `x = yield self.method(...)` is a nested call."""
+
     def __init__(self, target: dict) -> None:
         self.blocks: dict = _as_dict(target.get("blocks"))
         self.comments: dict = _as_dict(target.get("comments"))
         self.arg_names: set[str] = set()  # of the define being printed
+        self.open: set[str] = set()  # blocks being printed: meeting one again inside itself is a cycle
 
     # -- stacks
     def script(self, top_id: str) -> list[str]:
         self.arg_names = set()
-        return self.stack(top_id, 0)
+        self.open = set()
+        return _run(self.stack(top_id, 0))
 
-    def stack(self, block_id: str | None, depth: int) -> list[str]:
+    def stack(self, block_id: str | None, depth: int) -> Generator:
         lines: list[str] = []
         seen = set()
-        while isinstance(block_id, str) and block_id in self.blocks and block_id not in seen:
+        while isinstance(block_id, str) and block_id in self.blocks:
+            if block_id in seen or block_id in self.open:
+                note = f"// cycle: block {_one_line(block_id)[:40]} comes again inside itself; the rest"
+                lines.append(INDENT * depth + note + " of this script is not shown")
+                break
             seen.add(block_id)
             block = self.blocks[block_id]
             if not isinstance(block, dict):
                 break
-            lines.extend(self.statement(block, depth))
+            self.open.add(block_id)
+            try:
+                lines.extend((yield self.statement(block, depth)))
+            finally:
+                self.open.discard(block_id)
             block_id = block.get("next")
         return lines
 
-    def statement(self, block: dict, depth: int) -> list[str]:
+    def statement(self, block: dict, depth: int) -> Generator:
         """The block's lines; a block too damaged to read prints as a note instead of stopping `show`."""
         try:
-            return self._statement(block, depth)
+            return (yield self._statement(block, depth))
         except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
             opcode = _one_line(block.get("opcode"))
             return [INDENT * depth + f"// unreadable block {opcode}: {type(exc).__name__}"]
 
-    def _statement(self, block: dict, depth: int) -> list[str]:
+    def _statement(self, block: dict, depth: int) -> Generator:
         pad = INDENT * depth
         opcode = block.get("opcode", "?")
         comment = self._comment(block)
         if opcode == "procedures_definition":
             return [pad + self._define(block) + comment]
         if opcode == "procedures_call":
-            return [pad + self._call(block) + comment]
+            return [pad + (yield self._call(block)) + comment]
         spec = op.OPCODES.get(opcode)
         if spec is None or spec.shape in (Shape.REPORTER, Shape.BOOLEAN):
-            return self._unknown_statement(block, depth, comment)
-        lines = [pad + self.fill(spec, block) + comment]
+            return (yield self._unknown_statement(block, depth, comment))
+        lines = [pad + (yield self.fill(spec, block)) + comment]
         if "SUBSTACK" in spec.slots:
-            lines += self.stack(self._input_block(block, "SUBSTACK"), depth + 1)
+            lines += yield self.stack(self._input_block(block, "SUBSTACK"), depth + 1)
             if opcode == "control_if_else":
                 lines.append(pad + "else")
-                lines += self.stack(self._input_block(block, "SUBSTACK2"), depth + 1)
+                lines += yield self.stack(self._input_block(block, "SUBSTACK2"), depth + 1)
             lines.append(pad + "end")
         return lines
 
@@ -139,7 +183,7 @@ class _Printer:
             return ""
         return " // " + _one_line(comment.get("text", ""))
 
-    def _unknown_statement(self, block: dict, depth: int, comment: str) -> list[str]:
+    def _unknown_statement(self, block: dict, depth: int, comment: str) -> Generator:
         pad = INDENT * depth
         opcode = str(block.get("opcode", "?"))
         parts = [opcode]
@@ -148,12 +192,12 @@ class _Printer:
             if name.startswith("SUBSTACK"):
                 stacks.append(self._input_block(block, name))
             else:
-                parts.append(f"{name} {self.value_of(value, Kind.TEXT)}")
+                parts.append(f"{name} {(yield self.value_of(value, Kind.TEXT))}")
         for name, value in _as_dict(block.get("fields")).items():
             parts.append(f"{name} [{escape_square(str(_field_value(value)))} v]")
         lines = [pad + " ".join(parts) + " :: unknown" + comment]
         for inner in stacks:
-            lines += self.stack(inner, depth + 1)
+            lines += yield self.stack(inner, depth + 1)
             lines.append(pad + "end")
         return lines
 
@@ -185,24 +229,22 @@ class _Printer:
         warp = " :: warp" if str(mutation.get("warp")).lower() == "true" else ""
         return "define " + " ".join(parts) + warp
 
-    def _call(self, block: dict) -> str:
+    def _call(self, block: dict) -> Generator:
         mutation = _as_dict(block.get("mutation"))
         ids = [i for i in _json_list(mutation.get("argumentids")) if isinstance(i, str)]
         parts, index = [], 0
         for word in _proc_words(mutation.get("proccode", "")):
             if word in ("%s", "%b") and index < len(ids):
                 value = _as_dict(block.get("inputs")).get(ids[index])
-                if word == "%b":
-                    parts.append(self.value_of(value, Kind.BOOLEAN))
-                else:
-                    parts.append(self.value_of(value, Kind.TEXT))
+                kind = Kind.BOOLEAN if word == "%b" else Kind.TEXT
+                parts.append((yield self.value_of(value, kind)))
                 index += 1
             else:
                 parts.append(word)
         return " ".join(parts)
 
     # -- filling a pattern
-    def fill(self, spec: op.Opcode, block: dict) -> str:
+    def fill(self, spec: op.Opcode, block: dict) -> Generator:
         out: list[str] = []
         for token in split_line(spec.patterns[0]).tokens:
             if isinstance(token, Word):
@@ -211,10 +253,10 @@ class _Printer:
                 else:
                     out.append(token.text)
                 continue
-            out.append(self._slot(spec, token, block))
+            out.append((yield self._slot(spec, token, block)))
         return " ".join(out)
 
-    def _slot(self, spec: op.Opcode, token: Group, block: dict) -> str:
+    def _slot(self, spec: op.Opcode, token: Group, block: dict) -> Generator:
         name = token.value
         slot = spec.slots[name]
         if slot.kind in op.FIELD_KINDS:
@@ -224,19 +266,19 @@ class _Printer:
             return _dropdown(value, token.bracket)
         value = _as_dict(block.get("inputs")).get(name)
         if slot.kind is Kind.MENU:
-            return self._menu(value, slot, token.bracket)
-        return self.value_of(value, slot.kind)
+            return (yield self._menu(value, slot, token.bracket))
+        return (yield self.value_of(value, slot.kind))
 
-    def _menu(self, value: object, slot: op.Slot, bracket: str) -> str:
+    def _menu(self, value: object, slot: op.Slot, bracket: str) -> Generator:
         if not isinstance(value, list) or len(value) < 2:
             return _dropdown("", bracket)
         if value[0] == INPUT_SAME_BLOCK_SHADOW and isinstance(value[1], str):
             shadow = _as_dict(self.blocks.get(value[1]))
             field = _as_dict(shadow.get("fields")).get(slot.menu_field)
             return _dropdown(op.shown_choice(slot, str(_field_value(field))), bracket)
-        return self.value_of(value, Kind.TEXT)
+        return (yield self.value_of(value, Kind.TEXT))
 
-    def value_of(self, value: object, kind: Kind) -> str:
+    def value_of(self, value: object, kind: Kind) -> Generator:
         """An input array ([1|2|3, ...]) in a slot of this kind."""
         if not isinstance(value, list) or len(value) < 2:
             return _empty(kind)
@@ -250,10 +292,15 @@ class _Printer:
             return self.primitive(block, kind)
         if not isinstance(block, dict):
             return _empty(kind)
+        if item in self.open:
+            return f"(cycle: block {_one_line(item)[:40]} inside itself :: unknown)"
+        self.open.add(item)
         try:
-            return self.reporter(block, kind)
+            return (yield self.reporter(block, kind))
         except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
             return f"(unreadable {_one_line(block.get('opcode'))} {type(exc).__name__} :: unknown)"
+        finally:
+            self.open.discard(item)
 
     def primitive(self, item: list, kind: Kind) -> str:
         if not item:
@@ -277,7 +324,7 @@ class _Printer:
         )
         return f"({name})" if plain else f"({name} :: variables)"
 
-    def reporter(self, block: dict, kind: Kind) -> str:
+    def reporter(self, block: dict, kind: Kind) -> Generator:
         opcode = str(block.get("opcode", "?"))
         fields = _as_dict(block.get("fields"))
         if opcode in op.PRIMITIVE_OPCODES:  # an unpacked shadow, e.g. {"opcode": "math_number", ...}
@@ -297,12 +344,12 @@ class _Printer:
             return f"<{_field_value(fields.get('VALUE'))}>"
         spec = op.OPCODES.get(opcode)
         if spec is None or spec.shape not in (Shape.REPORTER, Shape.BOOLEAN):
-            inner = [opcode] + [
-                f"{n} {self.value_of(v, Kind.TEXT)}" for n, v in _as_dict(block.get("inputs")).items()
-            ]
+            inner = [opcode]
+            for n, v in _as_dict(block.get("inputs")).items():
+                inner.append(f"{n} {(yield self.value_of(v, Kind.TEXT))}")
             inner += [f"{n} [{escape_square(str(_field_value(v)))} v]" for n, v in fields.items()]
             return f"({' '.join(inner)} :: unknown)"
-        text = self.fill(spec, block)
+        text = yield self.fill(spec, block)
         return f"<{text}>" if spec.shape is Shape.BOOLEAN else f"({text})"
 
 

@@ -15,10 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sb3gen.errors import Sb3genError
-    from sb3gen.scratch.packer import read_sb3
+    from sb3gen.scratch.reader import Sb3File
     from sb3gen.scratch.show import show_project
 
-    project_json, _ = read_sb3(args.file)
+    with Sb3File(args.file) as sb3:  # assets are not needed to print scripts
+        project_json = sb3.project_json
     if args.target is not None:
         targets = [t for t in project_json["targets"] if t.get("name") == args.target]
         if not targets:

@@ -69,7 +69,7 @@ def run_runner(node_folder: Path, payload: dict[str, Any], timeouts: list[float]
             process.kill()
         code = process.wait()
     if len(results) < len(timeouts) or code != 0:
-        tail = " | ".join(line.strip() for line in stderr_tail if line.strip())
+        tail = " | ".join(line.strip() for line in stderr_tail if line and line.strip())  # None ends it
         raise RunnerFailed(f"runner.js failed (exit {code}): {tail}", len(results))
     return results
 

@@ -1,0 +1,229 @@
+"""Reading an .sb3 that may be damaged or hostile, within bounds.
+
+Before anything is decompressed the zip's directory is checked (entry count, declared sizes against the
+limits below); each entry is then streamed with a cap, so a file that lies about its sizes is stopped at the
+cap; project.json must be UTF-8 JSON nested at most MAX_JSON_DEPTH deep, with the types Scratch itself
+needs (targets a list of objects, blocks an object, ...). Assets are read only when asked for. Every problem
+is an Sb3genError naming the file and the cause.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import IO
+
+from sb3gen.errors import Sb3genError
+from sb3gen.scratch.packer import ASSET_LIMIT, PROJECT_JSON_LIMIT
+
+# Generous multiples of the website's limits: `info` should still measure a project somewhat over them.
+PROJECT_JSON_READ_LIMIT = 4 * PROJECT_JSON_LIMIT
+ASSET_READ_LIMIT = 4 * ASSET_LIMIT
+MAX_ENTRIES = 10_000
+MAX_JSON_DEPTH = 64  # Scratch's own project.json is about 7 deep: blocks are a flat table, not a tree
+CHUNK = 1 << 16
+# What a damaged zip raises while its entries are read (zipfile does not wrap zlib's or struct's errors).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
+              struct.error, OSError)
+
+
+class Sb3File:
+    """An open .sb3: `project_json` parsed and checked; assets read on demand. Use as a context manager."""
+
+    def __init__(self, source: str | os.PathLike | bytes) -> None:
+        if isinstance(source, bytes | bytearray):
+            self.label = "the .sb3 data"
+            handle: IO[bytes] = io.BytesIO(bytes(source))
+        else:
+            self.label = str(source)
+            try:
+                if Path(source).is_dir():
+                    raise Sb3genError(f"{self.label} is a folder, not an .sb3 file")
+                handle = open(source, "rb")  # noqa: SIM115 (closed by close())
+            except OSError as exc:
+                raise Sb3genError(f"cannot read {self.label}: {exc.strerror or exc}") from None
+        try:
+            self._archive = _open_zip(handle, self.label)
+            self._entries = {info.filename: info for info in self._archive.infolist()}
+            if "project.json" not in self._entries:
+                raise Sb3genError(f"{self.label} has no project.json (is it a Scratch 3 project?)")
+            raw = self._read(self._entries["project.json"], PROJECT_JSON_READ_LIMIT, "project.json")
+            self.project_json_size = len(raw)
+            self.project_json = parse_project_json(raw, self.label)
+        except BaseException:
+            handle.close()
+            raise
+
+    def __enter__(self) -> Sb3File:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._archive.close()
+        fp = self._archive.fp
+        if fp is not None:
+            fp.close()
+
+    @property
+    def asset_names(self) -> list[str]:
+        return sorted(n for n in self._entries if n != "project.json" and not n.endswith("/"))
+
+    def asset(self, name: str) -> bytes:
+        return self._read(self._entries[name], ASSET_READ_LIMIT, f"asset {name}")
+
+    def asset_sizes(self) -> dict[str, int]:
+        """Each asset's real size, streamed and discarded (nothing kept in memory)."""
+        return {name: self._read(self._entries[name], ASSET_READ_LIMIT, f"asset {name}", keep=False)
+                for name in self.asset_names}
+
+    def assets(self) -> dict[str, bytes]:
+        return {name: self.asset(name) for name in self.asset_names}
+
+    def _read(self, info: zipfile.ZipInfo, limit: int, what: str, keep: bool = True):
+        if info.flag_bits & 0x1:
+            raise Sb3genError(f"{self.label}: {what} is encrypted (Scratch projects never are)")
+        if info.file_size > limit:
+            raise Sb3genError(f"{self.label}: {what} declares {info.file_size:,} bytes, over the "
+                              f"{limit:,} this reader accepts")
+        parts, total = [], 0
+        try:
+            with self._archive.open(info) as stream:
+                while chunk := stream.read(CHUNK):
+                    total += len(chunk)
+                    if total > limit:
+                        raise Sb3genError(f"{self.label}: {what} decompresses to more than {limit:,} bytes")
+                    if keep:
+                        parts.append(chunk)
+        except Sb3genError:
+            raise
+        except ZIP_ERRORS as exc:
+            raise Sb3genError(f"{self.label}: {what} cannot be decompressed ({_cause(exc)})") from None
+        return b"".join(parts) if keep else total
+
+
+def read_sb3(source: str | os.PathLike | bytes) -> tuple[dict, dict[str, bytes]]:
+    """(project.json as a dict, every other entry by name), each within its limit."""
+    with Sb3File(source) as sb3:
+        return sb3.project_json, sb3.assets()
+
+
+def _open_zip(handle: IO[bytes], label: str) -> zipfile.ZipFile:
+    """The zip's directory, after checking from its end record that it is of a sane size."""
+    try:
+        end = zipfile._EndRecData(handle)  # the end-of-central-directory record, zip64 included
+    except (OSError, struct.error, ValueError):
+        end = None
+    if end is None:
+        raise Sb3genError(f"{label} is not an .sb3 (not a zip file)")
+    entries, directory = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if entries > MAX_ENTRIES or directory > MAX_ENTRIES * 1024:
+        raise Sb3genError(f"{label}: the zip declares {entries:,} entries in a {directory:,}-byte directory, "
+                          f"more than a Scratch project has (at most {MAX_ENTRIES:,} read)")
+    try:
+        return zipfile.ZipFile(handle)
+    except ZIP_ERRORS as exc:
+        raise Sb3genError(f"{label} is not an .sb3 (damaged zip: {_cause(exc)})") from None
+
+
+def parse_project_json(raw: bytes, label: str) -> dict:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Sb3genError(f"{label}: project.json is not UTF-8 text ({exc.reason} at byte {exc.start})"
+                          ) from None
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise Sb3genError(f"{label}: project.json is nested deeper than Python's JSON reader allows "
+                          f"(a project is about 7 levels deep)") from None
+    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, numbers too long
+        raise Sb3genError(f"{label}: project.json is not valid JSON ({_cause(exc)})") from None
+    depth = json_depth(value)
+    if depth > MAX_JSON_DEPTH:
+        raise Sb3genError(f"{label}: project.json is nested {depth} levels deep, more than {MAX_JSON_DEPTH} "
+                          "(a Scratch project is about 7)")
+    check_project_shape(value, label)
+    return value
+
+
+def json_depth(value: object) -> int:
+    """Nesting depth of lists and objects, without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:  # deeper than the limit is enough to know
+            todo.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def check_project_shape(project: object, label: str) -> None:
+    """The types the Scratch VM's loader needs, so the readers of project.json can rely on them."""
+    where = f"{label}: project.json"
+    if not isinstance(project, dict) or "targets" not in project:
+        raise Sb3genError(f"{where} has no targets (a Scratch 2 project or not a project)")
+    _expect(project["targets"], list, f"{where} 'targets'")
+    _expect(project.get("monitors", []), list, f"{where} 'monitors'")
+    for monitor in project.get("monitors", []):
+        _expect(monitor, dict, f"{where} a monitor")
+    for number, target in enumerate(project["targets"], start=1):
+        _expect(target, dict, f"{where} target {number}")
+        name = f"{where} target {number} ({str(target.get('name'))[:40]})"
+        _expect(target.get("name", ""), str, f"{name} 'name'")
+        for key, kind in (("blocks", dict), ("variables", dict), ("lists", dict), ("broadcasts", dict),
+                          ("comments", dict), ("costumes", list), ("sounds", list)):
+            _expect(target.get(key, kind()), kind, f"{name} '{key}'")
+        for key in ("variables", "lists"):
+            for ident, entry in target.get(key, {}).items():
+                if not isinstance(entry, list) or len(entry) < 2:
+                    raise Sb3genError(f"{name} {key[:-1]} {str(ident)[:40]} is not [name, value]")
+                _expect(entry[0], str, f"{name} the name of {key[:-1]} {str(ident)[:40]}")
+                if key == "lists" and not isinstance(entry[1], list):
+                    raise Sb3genError(f"{name} list {str(ident)[:40]} holds no list of items")
+        for ident, broadcast in target.get("broadcasts", {}).items():
+            _expect(broadcast, str, f"{name} broadcast {str(ident)[:40]}")
+        for ident, block in target.get("blocks", {}).items():
+            if not isinstance(block, dict | list):
+                raise Sb3genError(f"{name} block {str(ident)[:40]} is {_json_type(block)}, not an object")
+        for key in ("costumes", "sounds"):
+            for entry in target.get(key, []):
+                _expect(entry, dict, f"{name} a {key[:-1]}")
+
+
+def _expect(value: object, kind: type, what: str) -> None:
+    if not isinstance(value, kind):
+        raise Sb3genError(f"{what} is {_json_type(value)}, not {_json_type(kind())}")
+
+
+def _json_type(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:20]} is too large")
+    return value
+
+
+def _cause(exc: BaseException) -> str:
+    name = "corrupt compressed data" if isinstance(exc, zlib.error) else type(exc).__name__
+    return " ".join(f"{name}: {exc}".split())[:200]
