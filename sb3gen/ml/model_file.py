@@ -1,8 +1,8 @@
 """Read a saved Keras model (.keras or .h5) into a Network, refusing what the Scratch side cannot run.
 
-Accepted: a model whose layers are InputLayer / Flatten / Dense only, hidden Dense layers all with the same
-activation (sigmoid or relu), the last Dense with softmax and 10 outputs, and a square input of
-size x size pixels (e.g. 14x14 or 196 flat). Anything else is refused with the layer's name and the reason,
+Accepted: a model whose layers are InputLayer / Flatten / Dense only (Dropout is skipped), hidden Dense layers
+all with the same activation (sigmoid or relu), the last Dense with softmax and 10 outputs, and a square input
+of size x size pixels (e.g. 14x14 or 196 flat). Anything else is refused with the layer's name and the reason,
 before any other work.
 """
 
@@ -18,6 +18,7 @@ from sb3gen.ml.network import HIDDEN_ACTIVATIONS, Network
 from sb3gen.ml.preprocess import PreprocessSettings
 
 PASS_THROUGH_LAYERS = ("InputLayer", "Flatten")
+INFERENCE_NO_OPS = ("Dropout",)  # acts only while training: between Dense layers it changes nothing
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
@@ -86,6 +87,8 @@ def check_model(model: Any, path: Path) -> tuple[list[int], str]:
     dense = []
     for layer in model.layers:
         kind = layer.__class__.__name__
+        if kind in INFERENCE_NO_OPS:
+            continue
         if kind in PASS_THROUGH_LAYERS:
             if dense:
                 raise Sb3genError(f"{path}: layer '{layer.name}' ({kind}) comes after a Dense layer; "

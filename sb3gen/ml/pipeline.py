@@ -5,17 +5,20 @@ split comes from the other images. They only score the result."""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sb3gen.ml.augment import augmented_copies
 from sb3gen.ml.dataset import Dataset, load_mnist
 from sb3gen.ml.evaluate import Evaluation, evaluate_network
 from sb3gen.ml.network import Network, layers_text
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
 from sb3gen.ml.presets import TrainConfig
+from sb3gen.ml.redraw import redrawn_frames
 from sb3gen.ml.subsets import held_out_indices, project_subsets
 from sb3gen.ml.train import train_network  # imports Keras only when called
 
@@ -69,17 +72,51 @@ def prepare_data(data_path: str | Path | None, settings: PreprocessSettings, *, 
     return PreparedData(dataset, inputs, train_indices, test_indices, held_out)
 
 
+def keras_split(config: TrainConfig, data: PreparedData) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of Keras' training and validation parts of the images not held out (seeded)."""
+    fit_indices = data.fit_indices
+    order = fit_indices[np.random.default_rng(config.seed).permutation(len(fit_indices))]
+    n_train = math.floor(len(order) * (1.0 - config.validation_split))
+    return order[:n_train], order[n_train:]
+
+
+def training_arrays(config: TrainConfig, data: PreparedData) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                    np.ndarray]:
+    """(x_train, y_train, x_validation, y_validation) for Keras from the images not held out.
+
+    They are split (seeded) into a training and a validation part; only the training part gets augmented
+    copies (config.augment_copies: shifted, scaled, rotated, thicker or thinner; config.redraw_copies:
+    redrawn on the pad and normalised like `predict pad`), made from the 28x28 gray images before the same
+    preprocessing, so validation sees no copy of an image it was trained on."""
+    labels, images = data.dataset.labels, data.dataset.images
+    train_part, validation_part = keras_split(config, data)
+    n_train = len(train_part)
+    copies = [augmented_copies(images[train_part], config.augment_copies, config.seed)]
+    copies += [redrawn_frames(images[train_part], seed=config.seed * 1000 + 500 + k)
+               for k in range(config.redraw_copies)]
+    extra = np.concatenate(copies)
+    x_train = data.inputs[train_part]
+    if len(extra):
+        x_train = np.concatenate([x_train, preprocess(extra, PreprocessSettings(invert=config.invert))])
+    y_train = np.concatenate([labels[train_part], np.tile(labels[train_part], len(extra) // max(n_train, 1))])
+    return x_train, y_train, data.inputs[validation_part], labels[validation_part]
+
+
 def train_held_out(config: TrainConfig, data: PreparedData, *, out_dir: str | Path | None = None,
                    verbose: int = 1, log=print) -> tuple[Network, dict[str, list[float]]]:
-    """Train on every image except the held-out ones; the held-out images only score the result."""
+    """Train on every image except the held-out ones (training_arrays); the held-out images only score the
+    result."""
     log = log or (lambda *_: None)
-    labels, fit_indices = data.dataset.labels, data.fit_indices
+    x_train, y_train, x_validation, y_validation = training_arrays(config, data)
     x_test, y_test = data.held_out()
+    n_copies = config.augment_copies + config.redraw_copies
+    augmented = f" (and {n_copies} augmented copies of each)" if n_copies else ""
     log(f"training {layers_text(config.layer_sizes)} {config.hidden_activation} with Keras: {config.epochs} "
-        f"epochs on {len(fit_indices):,} images ({config.validation_split:.0%} of them for validation), "
-        f"{len(y_test):,} held out for testing")
-    network, history = train_network(data.inputs[fit_indices], labels[fit_indices], config,
-                                     x_test=x_test, y_test=y_test,
+        f"epochs on {len(y_train) // (1 + n_copies):,} images{augmented}, {len(y_validation):,} for "
+        f"validation; {len(y_test):,} held out for testing")
+    validation = (x_validation, y_validation) if len(y_validation) else None
+    network, history = train_network(x_train, y_train, config, x_test=x_test, y_test=y_test,
+                                     validation=validation,
                                      preprocess=PreprocessSettings(invert=config.invert), verbose=verbose,
                                      out_dir=out_dir)
     network.metrics["data_source"] = data.dataset.record()  # file names and sha256: portable

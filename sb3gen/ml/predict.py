@@ -1,7 +1,18 @@
-"""Classify a picture of a digit: any size, dark on light or light on dark, through the same preprocessing."""
+"""Classify a picture of a digit the way the project's pad sees a drawing.
+
+picture -> ink (0..1; the polarity from the border or the caller) -> gray 28x28 frame around the ink (area
+average; thin pen lines thickened first) -> the pad's MNIST normalisation (sb3gen.reference.pad: ink box
+into 20x20, centre of mass in the middle, the code the blocks mirror bit for bit) -> the network's
+preprocessing -> the network.
+`raw=True` skips the normalisation, for pictures already framed like MNIST.
+
+Large pictures are reduced while decoding (JPEG draft) or right after (Image.reduce, in the picture's own
+mode), so a 10000x10000 PNG costs its decoded size once, not gigabytes of float arrays.
+"""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +20,13 @@ import numpy as np
 from sb3gen.errors import Sb3genError
 from sb3gen.ml.network import Network
 from sb3gen.ml.preprocess import preprocess
+from sb3gen.reference import pad as pad_reference
+
+SIDE = 28
+WORKING_SIDE = 4 * SIDE  # pictures are reduced to about this before any float work
+FAINT = 0.1  # ink below this (of 1) is background: JPEG noise, paper texture, anti-aliasing fringes
+MIN_STROKE = 0.1  # thinner pen lines (share of the digit's size) are thickened; the pad's brush: 0.1-0.3
+REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
 
 
 def looks_dark_on_light(gray: np.ndarray) -> bool:
@@ -17,17 +35,33 @@ def looks_dark_on_light(gray: np.ndarray) -> bool:
     return float(border.mean()) > 127.5
 
 
-def load_picture(image_path: str | Path, dark_on_light: bool | None = None) -> np.ndarray:
-    """The picture as an MNIST image: (28, 28) uint8, light ink (255) on a dark background (0).
-    dark_on_light None = decide from the picture's border. Transparent pixels count as background."""
+def open_reduced(path: Path):
+    """The picture as RGBA, its shorter side reduced to about WORKING_SIDE (never enlarged)."""
     from PIL import Image, UnidentifiedImageError
 
-    path = Path(image_path)
     try:
-        with Image.open(path) as opened:
-            picture = opened.convert("RGBA")
-    except (OSError, UnidentifiedImageError) as exc:
-        raise Sb3genError(f"{path}: cannot read as an image ({exc})") from exc
+        with warnings.catch_warnings():
+            # between Pillow's warning and error limits: fine, it is reduced before any float work
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as opened:
+                width, height = opened.size  # from the header: nothing decoded yet
+                factor = max(1, min(width, height) // WORKING_SIDE)
+                if factor > 1:
+                    opened.draft("RGB", (width // factor, height // factor))  # JPEG decodes at 1/2..1/8
+                picture = opened if opened.mode in REDUCIBLE_MODES else opened.convert("RGBA")
+                factor = max(1, min(picture.size) // WORKING_SIDE)
+                if factor > 1:
+                    picture = picture.reduce(factor)
+                return picture.convert("RGBA")
+    except Image.DecompressionBombError as exc:
+        raise Sb3genError(f"{path}: refused, too many pixels for a picture of a digit ({exc})") from None
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        raise Sb3genError(f"{path}: cannot read as an image ({exc})") from None
+
+
+def ink_of(picture, dark_on_light: bool | None) -> np.ndarray:
+    """Ink 0..255 (light digit on a dark background, MNIST's polarity) of an RGBA picture, float64.
+    dark_on_light None = decide from the picture's border. Transparent pixels count as background."""
     rgba = np.asarray(picture, dtype=np.float64)
     alpha = rgba[..., 3] / 255.0
     gray = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as PIL's convert("L")
@@ -38,13 +72,97 @@ def load_picture(image_path: str | Path, dark_on_light: bool | None = None) -> n
             dark_on_light = looks_dark_on_light(gray)
     background = 255.0 if dark_on_light else 0.0
     gray = gray * alpha + background * (1.0 - alpha)
-    if dark_on_light:
-        gray = 255.0 - gray
-    small = Image.fromarray(np.clip(np.rint(gray), 0, 255).astype(np.uint8))
-    return np.asarray(small.resize((28, 28), Image.Resampling.BILINEAR), dtype=np.uint8)
+    ink = 255.0 - gray if dark_on_light else gray
+    # grey paper is no ink: count ink above the border's level (a single-colour picture has none)
+    border = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
+    return np.clip(ink - float(np.median(border)), 0.0, 255.0)
 
 
-def predict_image(net: Network, image_path: str | Path, dark_on_light: bool | None = None) -> np.ndarray:
+def to_square(ink: np.ndarray) -> np.ndarray:
+    """Centre the picture on a square background canvas, so the digit keeps its proportions."""
+    height, width = ink.shape
+    side = max(height, width)
+    canvas = np.zeros((side, side))
+    top, left = (side - height) // 2, (side - width) // 2
+    canvas[top:top + height, left:left + width] = ink
+    return canvas
+
+
+def load_picture(image_path: str | Path, dark_on_light: bool | None = None) -> np.ndarray:
+    """The whole picture as a 28x28 gray image (uint8, light ink on dark, MNIST's polarity): for --raw."""
+    from PIL import Image
+
+    square = to_square(ink_of(open_reduced(Path(image_path)), dark_on_light))
+    small = Image.fromarray(np.clip(np.rint(square), 0, 255).astype(np.uint8))
+    return np.asarray(small.resize((SIDE, SIDE), Image.Resampling.BOX), dtype=np.uint8)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in pixels of a binary drawing: a stroke of length L and width w covers L*w pixels
+    and has about 2L edge pixels."""
+    padded = np.pad(mask, 1)
+    inner = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    edge = int(np.sum(mask & ~inner))
+    return 2.0 * mask.sum() / max(edge, 1)
+
+
+def dilate(ink: np.ndarray, steps: int) -> np.ndarray:
+    for _ in range(steps):
+        padded = np.pad(ink, 1)
+        ink = np.maximum.reduce([padded[r:r + ink.shape[0], c:c + ink.shape[1]]
+                                 for r in range(3) for c in range(3)])
+    return ink
+
+
+def framed_picture(image_path: str | Path, dark_on_light: bool | None = None) -> np.ndarray:
+    """The picture as the pad would hold it: a 28x28 gray frame (0..1) around the ink, the ink's box filling
+    20 of the 28 cells (the pad's normalisation then puts it where MNIST puts it). Thin pen lines are first
+    thickened to a pad brush's share of the digit (MIN_STROKE of its size), so a fine pen reads like the
+    pad's brush. Raises Sb3genError for a picture without ink."""
+    from PIL import Image
+
+    picture = open_reduced(Path(image_path))
+    if min(picture.size) < WORKING_SIDE:  # small pictures: work at the same resolution as large ones
+        factor = -(-WORKING_SIDE // min(picture.size))
+        picture = picture.resize((picture.width * factor, picture.height * factor), Image.Resampling.BILINEAR)
+    ink = ink_of(picture, dark_on_light) / 255.0
+    ink[ink < FAINT] = 0.0
+    rows, columns = np.nonzero(ink > 0.5)
+    if len(rows) == 0:
+        raise Sb3genError(f"{image_path}: no ink found (a blank or single-colour picture?); draw a digit, "
+                          "or pass --dark-on-light / --light-on-dark if the colours were misjudged")
+    top, bottom, left, right = rows.min(), rows.max(), columns.min(), columns.max()
+    longest = max(bottom - top, right - left) + 1
+    width = stroke_width(ink > 0.5)
+    if width < MIN_STROKE * longest:
+        ink = dilate(ink, int(np.ceil((MIN_STROKE * longest - width) / 2)))
+    side = int(np.ceil(longest * SIDE / pad_reference.BOX))
+    centre_row, centre_column = (top + bottom) // 2, (left + right) // 2
+    canvas = np.zeros((side, side))
+    r0, c0 = centre_row - side // 2, centre_column - side // 2
+    src = ink[max(r0, 0):r0 + side, max(c0, 0):c0 + side]
+    canvas[max(-r0, 0):max(-r0, 0) + src.shape[0], max(-c0, 0):max(-c0, 0) + src.shape[1]] = src
+    frame = Image.fromarray(canvas.astype(np.float32), mode="F").resize((SIDE, SIDE), Image.Resampling.BOX)
+    pad = np.clip(np.asarray(frame, dtype=np.float64), 0.0, 1.0)
+    pad[pad < FAINT] = 0.0
+    return pad
+
+
+def picture_input(net: Network, image_path: str | Path, dark_on_light: bool | None = None, *,
+                  raw: bool = False) -> np.ndarray:
+    """The network's input (1, n_inputs) for a picture: the pad's normalisation and preprocessing (raw:
+    the preprocessing alone)."""
+    if raw:
+        image = load_picture(image_path, dark_on_light)
+        if not np.any(image >= FAINT * 255):
+            raise Sb3genError(f"{image_path}: no ink found (a blank or single-colour picture?)")
+        return preprocess(image, net.preprocess)
+    pad = framed_picture(image_path, dark_on_light)
+    settings = net.preprocess.to_dict()
+    return np.array([pad_reference.pad_to_input(pad.ravel().tolist(), settings)], dtype=np.float64)
+
+
+def predict_image(net: Network, image_path: str | Path, dark_on_light: bool | None = None, *,
+                  raw: bool = False) -> np.ndarray:
     """The 10 class probabilities for a picture, computed with numpy from the network's weights."""
-    image = load_picture(image_path, dark_on_light)
-    return net.forward(preprocess(image, net.preprocess))[0]
+    return net.forward(picture_input(net, image_path, dark_on_light, raw=raw))[0]

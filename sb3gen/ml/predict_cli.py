@@ -1,9 +1,11 @@
 """Classify a picture of a digit and print each class's percentage.
 
-The picture (PNG or any format Pillow reads, any size) is turned to grayscale, scaled to 28x28, made light
-ink on a dark background like MNIST (--dark-on-light pictures are inverted; by default the picture's border
-decides), then goes through the network's own preprocessing (crop, 14x14 bilinear, threshold) and the
-network, computed with numpy.
+The picture (PNG or any format Pillow reads, any size) is seen the way the project's pad sees a drawing:
+made light ink on a dark background like MNIST (--dark-on-light pictures are inverted; by default the
+picture's border decides), reduced to a gray 28x28 frame, normalised like MNIST by the pad's own code (the
+ink's box scaled into 20x20, its centre of mass in the middle), then the network's preprocessing (crop, 14x14
+bilinear, threshold) and the network, computed with numpy. --raw skips the normalisation, for pictures
+already framed like MNIST. A picture with no ink is refused.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="dark digit on a light background (pen on paper)")
     colours.add_argument("--light-on-dark", dest="dark_on_light", action="store_false",
                          help="light digit on a dark background (like MNIST)")
+    parser.add_argument("--raw", action="store_true",
+                        help="the picture is already framed like MNIST (digit in the middle 20x20): no "
+                             "normalisation, only the preprocessing")
 
 
 def run(args: argparse.Namespace) -> int:
     from sb3gen.ml.predict import predict_image
 
     net = network_from_args(args)
-    probabilities = predict_image(net, args.image, args.dark_on_light)
+    probabilities = predict_image(net, args.image, args.dark_on_light, raw=args.raw)
     for digit, p in enumerate(probabilities):
         print(f"Class {digit}: {p * 100:.2f}%")
     best = int(probabilities.argmax())

@@ -30,14 +30,17 @@ def make_deterministic(seed: int) -> None:
 
 def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig, *,
                   x_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
+                  validation: tuple[np.ndarray, np.ndarray] | None = None,
                   preprocess: PreprocessSettings | None = None, verbose: int = 1,
                   out_dir: str | Path | None = None) -> tuple[Network, dict[str, list[float]]]:
     """Train on preprocessed inputs x_train (N, n_inputs) of 0/1 and labels 0-9. verbose: 0 silent, 1 a
     one-line progress bar on a terminal, 2 Keras' own line per epoch.
 
-    The examples are shuffled (seeded) before Keras takes its validation split, which is the last fraction
-    of the array: MNIST subsets often come sorted by class. Metrics go into the returned Network; with
-    out_dir, history.json, training.png and (with a test set) test_predictions.png are written there.
+    Without `validation`, the examples are shuffled (seeded) before Keras takes its validation split, which
+    is the last fraction of the array: MNIST subsets often come sorted by class. With it (x, y), that is the
+    validation set and all of x_train is trained on (augmented copies must not be validated on). Metrics go
+    into the returned Network; with out_dir, history.json, training.png and (with a test set)
+    test_predictions.png are written there.
     """
     x_train = np.asarray(x_train, dtype=np.float32)
     y_train = np.asarray(y_train).astype(np.int64)
@@ -51,21 +54,28 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
     make_deterministic(config.seed)
 
     order = np.random.default_rng(config.seed).permutation(len(x_train))
-    model = build_keras_model(list(config.layer_sizes), config.hidden_activation)
+    model = build_keras_model(list(config.layer_sizes), config.hidden_activation, dropout=config.dropout,
+                              weight_decay=config.weight_decay)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if validation is None:
+        split: dict[str, Any] = {"validation_split": config.validation_split}
+        # Keras holds out the tail: everything after floor(N * (1 - split)).
+        n_validation = len(x_train) - math.floor(len(x_train) * (1.0 - config.validation_split))
+        n_fit = len(x_train) - n_validation
+    else:
+        x_val, y_val = validation
+        split = {"validation_data": (to_model_input(x_val, n_inputs), np.asarray(y_val).astype(np.int64))}
+        n_validation, n_fit = len(x_val), len(x_train)
     started = time.perf_counter()
     fit = model.fit(to_model_input(x_train[order], n_inputs), y_train[order], epochs=config.epochs,
-                    batch_size=config.batch_size, validation_split=config.validation_split,
-                    shuffle=True, verbose=2 if verbose >= 2 else 0,
-                    callbacks=[progress_bar(keras, config.epochs)] if verbose == 1 else [])
+                    batch_size=config.batch_size, shuffle=True, verbose=2 if verbose >= 2 else 0,
+                    callbacks=[progress_bar(keras, config.epochs)] if verbose == 1 else [], **split)
     seconds = time.perf_counter() - started
     history = {key: [float(v) for v in values] for key, values in fit.history.items()}
 
-    # Keras holds out the tail: everything after floor(N * (1 - split)).
-    n_validation = len(x_train) - math.floor(len(x_train) * (1.0 - config.validation_split))
     metrics: dict[str, Any] = {
-        "train_images": len(x_train) - n_validation,
+        "train_images": n_fit,
         "validation_images": n_validation,
         "epochs": config.epochs,
         "train_accuracy": history["accuracy"][-1],

@@ -1,0 +1,149 @@
+"""Candidate MLPs for the default network, measured: the README's table.
+
+    nice python benchmarks/sweep.py [--out build/sweep] [--only NAME ...]
+
+Each candidate is trained with Keras exactly as `sb3gen build` trains (embedded data, seed 0, the 1,000
+held-out images never trained on). Columns: validation accuracy (Keras' 400 validation images, from the
+training part: the mean of their accuracy clean and redrawn on the pad, since the project's digits come from
+the pad), accuracy on the 1,000 held-out images with its 95% Wilson interval, on the
+same digits redrawn on the pad (benchmarks/drawn.py), and block evaluations per image of a `test` pass and a
+`train` epoch in scratch-vm (exact counts, 100 images each, math tables).
+
+The default is chosen by VALIDATION accuracy among candidates whose training step costs at most 2x today's
+196-32-10 sigmoid (measured here); the held-out and drawn columns only report, they never choose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from drawn import drawn_benchmark
+
+from sb3gen.ml.presets import TrainConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+COST_BUDGET = 2.0  # x today's training evaluations per image
+VALIDATION_SEED = 777  # the validation images' redrawing (the held-out ones use drawn.BENCHMARK_SEED)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    config: TrainConfig
+
+
+def candidates() -> list[Candidate]:
+    def mlp(hidden, activation, augment=0, dropout=0.0, weight_decay=0.0, redraw=0):
+        return TrainConfig(layer_sizes=[196, hidden, 10], hidden_activation=activation,
+                           augment_copies=augment, redraw_copies=redraw, dropout=dropout,
+                           weight_decay=weight_decay)
+
+    return [
+        Candidate("today: 196-32-10 sigmoid", mlp(32, "sigmoid")),
+        Candidate("196-64-10 relu, aug 2 + redrawn 1, dropout .2", mlp(64, "relu", 2, 0.2, redraw=1)),
+        Candidate("196-64-10 relu, aug 2, dropout .2", mlp(64, "relu", 2, 0.2)),
+        Candidate("196-32-10 sigmoid, aug 2 + redrawn 1", mlp(32, "sigmoid", 2, redraw=1)),
+        Candidate("196-48-10 relu, aug 2 + redrawn 1, dropout .2", mlp(48, "relu", 2, 0.2, redraw=1)),
+        Candidate("196-64-10 relu, aug 2 + redrawn 1", mlp(64, "relu", 2, redraw=1)),
+        Candidate("196-64-10 relu, aug 2 + redrawn 1, weight decay 1e-4",
+                  mlp(64, "relu", 2, 0.0, 1e-4, redraw=1)),
+        Candidate("196-64-10 sigmoid, aug 2 + redrawn 1", mlp(64, "sigmoid", 2, redraw=1)),
+        Candidate("196-64-10 relu, dropout .2", mlp(64, "relu", 0, 0.2)),
+        Candidate("196-32-10 relu, aug 2 + redrawn 1, dropout .2", mlp(32, "relu", 2, 0.2, redraw=1)),
+        Candidate("196-64-10 relu, aug 2 + redrawn 2, dropout .2", mlp(64, "relu", 2, 0.2, redraw=2)),
+        Candidate("196-128-10 relu, aug 2 + redrawn 1, dropout .2", mlp(128, "relu", 2, 0.2, redraw=1)),
+    ]
+
+
+def evaluations_per_image(net, data) -> tuple[float, float]:
+    """Block evaluations per image of `test` and `train` in scratch-vm, on 100 images each."""
+    from sb3gen.project import build_network_project
+    from sb3gen.scratch import compile_project, pack_sb3
+    from sb3gen.vm import run_project
+
+    train, test = data.train_indices[:100], data.test_indices[:100]
+    labels = data.dataset.labels
+    project = build_network_project(net.layer_sizes, net.hidden_activation, net.weights,
+                                    data.inputs[train], labels[train], data.inputs[test], labels[test],
+                                    math="tables", ui_settings=net.preprocess.to_dict())
+    run = run_project(pack_sb3(compile_project(project)), [{"broadcast": "test"}, {"broadcast": "train"}])
+    test_phase, train_phase = run.phases
+    return test_phase.evaluations / len(test), train_phase.evaluations / len(train)
+
+
+def measure(candidate: Candidate, data) -> dict:
+    from sb3gen.ml.pipeline import keras_split, train_held_out
+
+    net, _ = train_held_out(candidate.config, data, verbose=0, log=None)
+    held_out = data.evaluate(net)
+    images, labels = data.dataset.images, data.dataset.labels
+    # choosing: the validation images (from the training part), clean and redrawn on the pad
+    _, validation = keras_split(candidate.config, data)
+    validation_clean, validation_drawn = drawn_benchmark(net, images[validation], labels[validation],
+                                                         seed=VALIDATION_SEED)
+    # reporting only: the held-out images, clean and redrawn
+    clean, drawn = drawn_benchmark(net, images[data.held_out_indices], labels[data.held_out_indices])
+    test_cost, train_cost = evaluations_per_image(net, data)
+    return {"name": candidate.name, "config": candidate.config.to_dict(),
+            "validation_accuracy": (validation_clean.accuracy + validation_drawn.accuracy) / 2,
+            "validation_clean": validation_clean.accuracy, "validation_drawn": validation_drawn.accuracy,
+            "validation_images": len(validation),
+            "held_out": held_out.to_dict(), "drawn": drawn.to_dict(), "clean_same_digits": clean.accuracy,
+            "test_evaluations_per_image": test_cost, "train_evaluations_per_image": train_cost}
+
+
+def table(rows: list[dict]) -> str:
+    budget = COST_BUDGET * rows[0]["train_evaluations_per_image"]
+    eligible = [r for r in rows if r["train_evaluations_per_image"] <= budget]
+    chosen = max(eligible, key=lambda r: r["validation_accuracy"])
+    lines = ["| candidate | validation: clean / drawn (mean) | held-out (95% interval) | held-out drawn "
+             "| block evaluations per image: test / train |", "|---|---|---|---|---|"]
+    for r in rows:
+        held = r["held_out"]
+        low, high = held["interval_95"]["low"], held["interval_95"]["high"]
+        mark = " **(default)**" if r is chosen else ("" if r in eligible else " (over budget)")
+        lines.append(f"| {r['name']}{mark} | {r['validation_clean']:.1%} / {r['validation_drawn']:.1%} "
+                     f"({r['validation_accuracy']:.1%}) | {held['accuracy']:.1%} ({low:.1%}-{high:.1%}) | "
+                     f"{r['drawn']['accuracy']:.1%} | {r['test_evaluations_per_image']:,.0f} / "
+                     f"{r['train_evaluations_per_image']:,.0f} |")
+    lines.append(f"\nbudget: {budget:,.0f} training evaluations per image ({COST_BUDGET:g}x today's); "
+                 f"chosen by validation accuracy: {chosen['name']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sb3gen.ml.pipeline import prepare_data
+    from sb3gen.ml.preprocess import PreprocessSettings
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "sweep")
+    parser.add_argument("--only", nargs="*", help="names (substrings) of candidates to run")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    data = prepare_data(None, PreprocessSettings(), n_train=600, n_test=None, seed=0, log=print)
+    rows = []
+    for candidate in candidates():
+        if args.only and not any(part in candidate.name for part in args.only):
+            continue
+        cached = args.out / (candidate.name.replace(" ", "_").replace(",", "").replace(":", "") + ".json")
+        if cached.is_file() and json.loads(cached.read_text())["config"] == candidate.config.to_dict():
+            row = json.loads(cached.read_text())
+        else:
+            row = measure(candidate, data)
+            cached.write_text(json.dumps(row, indent=1) + "\n")
+        rows.append(row)
+        print(f"{row['name']}: validation {row['validation_clean']:.1%} clean, {row['validation_drawn']:.1%} "
+              f"drawn; held-out "
+              f"{row['held_out']['accuracy']:.1%}, drawn {row['drawn']['accuracy']:.1%} (clean "
+              f"{row['clean_same_digits']:.1%}), evaluations test {row['test_evaluations_per_image']:,.0f} "
+              f"train {row['train_evaluations_per_image']:,.0f}", flush=True)
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
