@@ -91,3 +91,10 @@ def test_validation_gets_no_augmented_copy():
     again = training_arrays(config, prepared)
     assert all(a.tobytes() == b.tobytes() for a, b in zip(again, (x_train, y_train, x_validation,
                                                                    y_validation), strict=True))
+
+
+def test_redrawing_uses_the_projects_pad_geometry():
+    from sb3gen.ml.redraw import GEOMETRY
+    from sb3gen.project.ui_layout import PAD
+
+    assert GEOMETRY == R.Geometry(PAD.left, PAD.top, PAD.cell)  # the ML side may not import the project

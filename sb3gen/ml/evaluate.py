@@ -131,13 +131,20 @@ def evaluation_png(evaluation: Evaluation, title: str = "") -> bytes:
     return buffer.getvalue()
 
 
+def evaluation_files(evaluation: Evaluation, extra: dict[str, Any] | None = None,
+                     title: str = "") -> dict[str, bytes]:
+    """{"evaluation.json": ..., "evaluation.png": ...}: the files, for a writer of a command's outputs."""
+    return {"evaluation.json": evaluation_json(evaluation, extra).encode("utf-8"),
+            "evaluation.png": evaluation_png(evaluation, title)}
+
+
 def write_evaluation(evaluation: Evaluation, folder: str | Path, extra: dict[str, Any] | None = None,
                      title: str = "") -> list[Path]:
     """evaluation.json and evaluation.png in `folder`, each written atomically; returns their paths."""
-    from sb3gen.files import write_bytes_atomic, write_text_atomic
+    from sb3gen.files import write_bytes_atomic
 
-    folder = Path(folder)
-    json_path, png_path = folder / "evaluation.json", folder / "evaluation.png"
-    write_text_atomic(json_path, evaluation_json(evaluation, extra))
-    write_bytes_atomic(png_path, evaluation_png(evaluation, title))
-    return [json_path, png_path]
+    paths = []
+    for name, data in evaluation_files(evaluation, extra, title).items():
+        write_bytes_atomic(Path(folder) / name, data)
+        paths.append(Path(folder) / name)
+    return paths

@@ -47,8 +47,8 @@ def positive_int(text: str) -> int:
 
 def add_preset(parser, help_text: str = "starting configuration; the options below override it") -> None:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                        help=f"{help_text}: default = 196-32-10 sigmoid; day2 = 196-8-4-10 relu, inverted "
-                             "input; day3 = 196-20-8-4-10 sigmoid (default: %(default)s)")
+                        help=f"{help_text}: default = 196-64-10 relu, augmented training; day2 = 196-8-4-10 "
+                             "relu, inverted input; day3 = 196-20-8-4-10 sigmoid (default: %(default)s)")
 
 
 def add_training(parser) -> None:
