@@ -44,18 +44,10 @@ def candidates() -> list[Candidate]:
 
     return [
         Candidate("today: 196-32-10 sigmoid", mlp(32, "sigmoid")),
-        Candidate("196-64-10 relu, aug 2 + redrawn 1, dropout .2", mlp(64, "relu", 2, 0.2, redraw=1)),
-        Candidate("196-64-10 relu, aug 2, dropout .2", mlp(64, "relu", 2, 0.2)),
         Candidate("196-32-10 sigmoid, aug 2 + redrawn 1", mlp(32, "sigmoid", 2, redraw=1)),
-        Candidate("196-48-10 relu, aug 2 + redrawn 1, dropout .2", mlp(48, "relu", 2, 0.2, redraw=1)),
-        Candidate("196-64-10 relu, aug 2 + redrawn 1", mlp(64, "relu", 2, redraw=1)),
-        Candidate("196-64-10 relu, aug 2 + redrawn 1, weight decay 1e-4",
-                  mlp(64, "relu", 2, 0.0, 1e-4, redraw=1)),
-        Candidate("196-64-10 sigmoid, aug 2 + redrawn 1", mlp(64, "sigmoid", 2, redraw=1)),
-        Candidate("196-64-10 relu, dropout .2", mlp(64, "relu", 0, 0.2)),
-        Candidate("196-32-10 relu, aug 2 + redrawn 1, dropout .2", mlp(32, "relu", 2, 0.2, redraw=1)),
+        Candidate("196-64-10 relu, aug 2, dropout .2", mlp(64, "relu", 2, 0.2)),
+        Candidate("196-64-10 relu, aug 2 + redrawn 1, dropout .2", mlp(64, "relu", 2, 0.2, redraw=1)),
         Candidate("196-64-10 relu, aug 2 + redrawn 2, dropout .2", mlp(64, "relu", 2, 0.2, redraw=2)),
-        Candidate("196-128-10 relu, aug 2 + redrawn 1, dropout .2", mlp(128, "relu", 2, 0.2, redraw=1)),
     ]
 
 

@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         DEFAULT_LEARNING_RATE_DECAY,
         LANGUAGES,
         MATH_MODES,
+        RELU_LEARNING_RATE,
     )
 
     training = parser.add_argument_group("training with Keras (when no network is given)")
@@ -46,8 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                               "e^ and ln blocks (default: %(default)s)")
     project.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                          help="language of labels and block comments (default: %(default)s)")
-    project.add_argument("--scratch-learning-rate", type=float, default=DEFAULT_LEARNING_RATE,
-                         help="LEARNING_RATE of the per-sample SGD inside Scratch (default: %(default)s)")
+    project.add_argument("--scratch-learning-rate", type=float,
+                         help=f"LEARNING_RATE of the per-sample SGD inside Scratch (default: "
+                              f"{DEFAULT_LEARNING_RATE}, relu networks {RELU_LEARNING_RATE})")
     project.add_argument("--scratch-learning-rate-decay", type=float, default=DEFAULT_LEARNING_RATE_DECAY,
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default: %(default)s)")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
@@ -111,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"network {net.describe()}")
         record = dataset.record()  # file names and sha256: the records are portable
         net.metrics.update({"data_source": record, "data_images": len(dataset)})
+        if args.scratch_learning_rate is None:
+            from sb3gen.project.network import DEFAULT_LEARNING_RATE, RELU_LEARNING_RATE
+
+            relu = net.hidden_activation == "relu"
+            args.scratch_learning_rate = RELU_LEARNING_RATE if relu else DEFAULT_LEARNING_RATE
         evaluation = data.evaluate(net)
         print(evaluation.text())
 

@@ -65,7 +65,8 @@ def test_train_export_predict_commands(mnist, tmp_path, capsys):
              x_test=mnist.images[pick[500:]], y_test=mnist.labels[pick[500:]])
     out = tmp_path / "build"
     assert run_command("train", ["--data", str(tmp_path / "mnist.npz"), "--layers", "196,16,10",
-                                 "--epochs", "2", "--train-images", "200", "--test-images", "50",
+                                 "--activation", "sigmoid", "--epochs", "2", "--train-images", "200",
+                                 "--test-images", "50",
                                  "--out", str(out), "--quiet"]) == 0
     assert "600 images from file" in capsys.readouterr().out
     net = Network.load(out / "network.json")

@@ -49,7 +49,7 @@ PRESETS: dict[str, TrainConfig] = {
     # Chosen by validation accuracy (clean and redrawn on the pad) within 2x today's in-Scratch training
     # cost: benchmarks/sweep.py, the README's table.
     "default": TrainConfig(layer_sizes=[196, 64, 10], hidden_activation="relu", augment_copies=2,
-                           redraw_copies=1, dropout=0.2),
+                           redraw_copies=2, dropout=0.2),
     # Day 2 article: 196-8-4-10 relu, white background / black ink (inverted), Keras' adam defaults.
     "day2": TrainConfig(layer_sizes=[196, 8, 4, 10], hidden_activation="relu", epochs=50, invert=True),
     # Day 3 article: the network that trains in Scratch, sigmoid hidden layers.
