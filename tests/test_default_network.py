@@ -194,8 +194,10 @@ def test_a_large_picture_is_reduced_without_holding_gigabytes(tmp_path, default_
     _, network = default_run
     path = tmp_path / "big.png"
     draw_png(path, DIGITS[7], (10000, 10000), 500, True, (3000, 1500, 4000, 7000))
-    probe = ("import resource, sys; from sb3gen.cli import main; code = main(sys.argv[1:]); "
-             "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
+    # VmHWM, the peak resident size of this process image (ru_maxrss would carry over the forking parent's)
+    probe = ("import re, sys; from sb3gen.cli import main; code = main(sys.argv[1:]); "
+             "status = open('/proc/self/status').read(); "
+             "print('maxrss', re.search(r'VmHWM:\\s+(\\d+)', status).group(1)); sys.exit(code)")
     done = subprocess.run([sys.executable, "-c", probe, "predict", str(path), "--network", str(network)],
                           capture_output=True, text=True, check=True)
     assert "Predicted: 7" in done.stdout
