@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         written = out.names()
     build_seconds = time.perf_counter() - started
 
-    print(f"network {layers_text(net.layer_sizes)} {net.hidden_activation}, math {args.math}: accuracy in "
+    print(f"network {net.shape_text} {net.hidden_activation}, math {args.math}: accuracy in "
           f"Scratch (reference) {scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
     print(size_report(project_json, sb3))
     html = f", {page_path(args.output)} ({len(page):,} bytes)" if page is not None else ""
@@ -172,7 +172,7 @@ def compile_network(net, train_images, train_labels, test_images, test_labels, *
     project = build_network_project(net.layer_sizes, net.hidden_activation, net.weights, train_images,
                                     train_labels, test_images, test_labels, math=math, lang=lang,
                                     learning_rate=learning_rate, ui_settings=net.preprocess.to_dict(),
-                                    test_accuracy=test_accuracy, **decay)
+                                    test_accuracy=test_accuracy, layers=net.layers, **decay)
     compiled = compile_project(project)
     return pack_sb3(compiled), compiled.project_json
 
@@ -181,7 +181,7 @@ def reference_accuracy(net, test_images, test_labels, args: argparse.Namespace) 
     from sb3gen.reference import ReferenceNetwork
 
     reference = ReferenceNetwork(net.layer_sizes, net.hidden_activation, net.weights,
-                                 args.scratch_learning_rate, math=args.math)
+                                 args.scratch_learning_rate, math=args.math, layers=net.layers)
     return reference.test(test_images, test_labels)[1]
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from sb3gen import layers as layer_kinds
 from sb3gen.errors import Sb3genError
+from sb3gen.layers import Layer
 from sb3gen.project import ui
 from sb3gen.project.comments import COMMENTS
 from sb3gen.project.image_codec import SYMBOLS, encode_images
@@ -87,11 +89,14 @@ def build_network_project(
     shuffle_seed: int = DEFAULT_SHUFFLE_SEED,
     ui_settings: dict[str, Any] | None = None,
     test_accuracy: float | None = None,
+    layers: list[Layer] | None = None,
 ) -> Project:
     """The whole project: stage lists/variables pre-filled, Network sprite scripts, and the UI if available.
 
     Images are (N, n_inputs) arrays of 0/1; weights the flat day-2 layout. `test_accuracy` (percent, what
-    `test` gives for the shipped weights) fills the accuracy monitor before anyone has pressed Test."""
+    `test` gives for the shipped weights) fills the accuracy monitor before anyone has pressed Test.
+    `layers` (sb3gen.layers) describes a network with conv and pooling layers; None: the dense layers of
+    `layer_sizes`."""
     if math not in MATH_MODES:
         raise Sb3genError(f"--math must be one of {', '.join(MATH_MODES)}, not {math!r}")
     if lang not in LANGUAGES:
@@ -100,7 +105,11 @@ def build_network_project(
         raise Sb3genError(f"the shuffle seed must be 1 to 2147483646, not {shuffle_seed}")
     if learning_rate_decay < 0:
         raise Sb3genError(f"the learning rate decay must not be negative, not {learning_rate_decay}")
-    layers = plan_layers(list(layer_sizes), hidden_activation)
+    if layers is None:
+        layers = layer_kinds.describe(layer_kinds.input_shape(int(layer_sizes[0])),
+                                      layer_kinds.mlp_specs(list(layer_sizes), hidden_activation))
+    layer_sizes = layer_kinds.flat_sizes(layers)
+    plans = plan_layers(layers)
     n_inputs = int(layer_sizes[0])
     weights_list = [float(w) for w in np.asarray(weights, dtype=np.float64).ravel()]
     stage = Stage()
@@ -124,6 +133,8 @@ def build_network_project(
         "digit accuracy": [],
         "mistakes": [],
     })
+    if not layer_kinds.is_dense_only(layers):  # MLP projects stay as they were: dense is the default
+        stage.lists["layer kinds"] = [layer_kinds.layer_text(layer) for layer in layers]
     if math == "tables":
         stage.lists["exp table"] = tables.exp_table().tolist()
         stage.lists["log table"] = tables.log_table().tolist()
@@ -142,7 +153,7 @@ def build_network_project(
     ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
     # The editor opens on the first sprite: a small UI sprite loads in seconds, the 4,000-block Network
     # sprite's scripts took 16-52 s to lay out in the browser test.
-    project.sprites.append(network_sprite(layers, n_inputs, math=math, lang=lang))
+    project.sprites.append(network_sprite(plans, n_inputs, math=math, lang=lang))
     return project
 
 

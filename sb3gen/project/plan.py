@@ -1,11 +1,18 @@
 """What the network templates need to know at compile time: names, sizes and item numbers per layer.
 
-Item numbers are 1-based (Scratch lists) into the flat `weights` list of the day-2 layout.
+Read from the neutral layer description (sb3gen.layers); item numbers are 1-based (Scratch lists) into the
+flat `weights` list of the day-2 layout.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sb3gen.layers import Layer
+
+
+# One template per layer kind: its macros forward, deltas (of the layer before it), update, randomize.
+KIND_TEMPLATES = {"dense": "network/dense.sb"}
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,7 @@ class NeuronGroup:
 
 @dataclass(frozen=True)
 class LayerPlan:
-    number: int  # 1 = first dense layer
+    number: int  # 1 = first layer
     n_in: int
     n_out: int
     w_offset: int  # 0-based index of the first weight in the flat list
@@ -32,6 +39,15 @@ class LayerPlan:
     activation: str  # "sigmoid" | "relu" | "softmax"
     names: tuple[str, ...]  # one sprite variable per output neuron
     input_names: tuple[str, ...] | None  # the previous layer's variables (None: the 0/1 input pixels)
+    layer: Layer  # the neutral description: kind, shapes, window
+
+    @property
+    def kind(self) -> str:
+        return self.layer.kind
+
+    @property
+    def template(self) -> str:
+        return KIND_TEMPLATES[self.layer.kind]
 
     @property
     def is_first(self) -> bool:
@@ -78,18 +94,15 @@ class LayerPlan:
                                first_bias=first_bias, last_bias=self.b_offset + self.n_out)
 
 
-def plan_layers(layer_sizes: list[int], hidden_activation: str) -> list[LayerPlan]:
+def plan_layers(layers: list[Layer]) -> list[LayerPlan]:
     plans: list[LayerPlan] = []
-    offset = 0
     previous: tuple[str, ...] | None = None
-    count = len(layer_sizes) - 1
-    for number, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:], strict=False), start=1):
-        is_output = number == count
+    for layer in layers:
+        number = layer.number
         # numbered from 1 like the hidden neurons; output k answers digit k - 1 (the softmax comment says so)
-        names = tuple(f"out {k}" for k in range(1, n_out + 1)) if is_output else \
-            tuple(f"h{number}.{j}" for j in range(1, n_out + 1))
-        plans.append(LayerPlan(number, n_in, n_out, offset, offset + n_in * n_out,
-                               "softmax" if is_output else hidden_activation, names, previous))
-        offset += (n_in + 1) * n_out
+        names = tuple(f"out {k}" for k in range(1, layer.n_out + 1)) if layer.is_output else \
+            tuple(f"h{number}.{j}" for j in range(1, layer.n_out + 1))
+        plans.append(LayerPlan(number, layer.n_in, layer.n_out, layer.w_offset, layer.b_offset,
+                               layer.activation, names, previous, layer))
         previous = names
     return plans
