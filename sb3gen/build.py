@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.html_page import make_page, page_path
     from sb3gen.ml import options
     from sb3gen.ml.evaluate import write_evaluation
-    from sb3gen.ml.network import layers_text, parse_layer_sizes
+    from sb3gen.ml.network import parse_layer_sizes
     from sb3gen.ml.pipeline import prepare_data, train_held_out
     from sb3gen.ml.preprocess import PreprocessSettings
     from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES

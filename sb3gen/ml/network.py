@@ -79,8 +79,8 @@ class Network:
                 raise Sb3genError(f"the first layer takes {self.layer_sizes[0]} inputs but preprocessing "
                                   f"gives {self.preprocess.size}x{self.preprocess.size} = "
                                   f"{self.preprocess.n_inputs}")
-            self.layers = layer_kinds.describe(layer_kinds.input_shape(self.layer_sizes[0]),
-                                               layer_kinds.mlp_specs(self.layer_sizes, self.hidden_activation))
+            specs = layer_kinds.mlp_specs(self.layer_sizes, self.hidden_activation)
+            self.layers = layer_kinds.describe(layer_kinds.input_shape(self.layer_sizes[0]), specs)
         else:
             if self.hidden_activation not in HIDDEN_ACTIVATIONS:
                 raise Sb3genError(f"hidden activation must be one of {', '.join(HIDDEN_ACTIVATIONS)}, "
@@ -165,9 +165,9 @@ class Network:
         }
         if not self.is_mlp:  # MLP files stay as they were
             data["layers"] = [spec.to_dict() for spec in self.layer_specs or []]
-            data["weights_layout"] = ("per layer with weights: unit by unit (dense: output neuron, conv: filter "
-                                      "with its kernel rows, columns, input channels) the weights into it, "
-                                      "then one bias per unit")
+            data["weights_layout"] = ("per layer with weights: unit by unit (dense: output neuron, conv: "
+                                      "filter with its kernel rows, columns, input channels) the weights "
+                                      "into it, then one bias per unit")
         return data
 
     def to_json(self) -> str:
@@ -213,7 +213,7 @@ class Network:
 
 
 def _conv(a: np.ndarray, kernels: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Valid 3x3 (k x k) convolution, stride 1: a (N, rows, cols, channels), kernels (filters, k, k, channels)."""
+    """Valid k x k convolution, stride 1: a (N, rows, cols, channels), kernels (filters, k, k, channels)."""
     k = kernels.shape[1]
     rows, cols = a.shape[1] - k + 1, a.shape[2] - k + 1
     z = np.zeros((len(a), rows, cols, len(kernels))) + b

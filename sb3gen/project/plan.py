@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from sb3gen.layers import Layer
 
-
 # One template per layer kind: its macros forward, deltas (of the layer before it), update, randomize.
 KIND_TEMPLATES = {"dense": "network/dense.sb"}
 
