@@ -156,8 +156,14 @@ class ReferenceNetwork:
 
 # --- per-kind functions: forward (pre-activation outputs), input gradient, update ---------------------
 
+def _reads_a_map(net: ReferenceNetwork, index: int) -> bool:
+    """A dense layer after a conv or pool reads a list of outputs and skips the zeros (relu made them)."""
+    return index > 0 and net.layers[index - 1].kind != "dense"
+
+
 def dense_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
-    """z = bias, then + weight of each stroke pixel (layer 1), or + weight * input for inputs 1..n."""
+    """z = bias, then + weight of each stroke pixel (layer 1), or + weight * input for inputs 1..n
+    (after a conv or pool: only the inputs above 0)."""
     w, b = net.layer(index)
     z = b.copy()
     if index == 0:
@@ -165,8 +171,10 @@ def dense_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> n
             z = z + w[:, p]
     else:
         a = result.layers[-1]
+        skip_zeros = _reads_a_map(net, index)
         for i in range(a.size):
-            z = z + w[:, i] * a[i]
+            if not skip_zeros or a[i] > 0.0:
+                z = z + w[:, i] * a[i]
     return z
 
 
@@ -186,15 +194,124 @@ def dense_update(net: ReferenceNetwork, index: int, g: np.ndarray, result: Forwa
     if index == 0:
         for p in result.strokes:
             w[:, p] = w[:, p] - g
+    elif _reads_a_map(net, index):
+        a = result.layers[index]
+        for i in np.flatnonzero(a > 0.0):
+            w[:, i] = w[:, i] - g * a[i]
     else:
         w[:] = w - np.outer(g, result.layers[index])
     b[:] = b - g
 
 
+def _binary_image(net: ReferenceNetwork, result: ForwardResult) -> np.ndarray:
+    rows, cols, _ = net.layers[0].in_shape
+    pixels = np.zeros(rows * cols)
+    pixels[result.strokes] = 1.0
+    return pixels.reshape(rows, cols)
+
+
+def conv_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
+    """Per output position (row by row), every filter at once: z = bias, then for each kernel tap (kernel
+    row, column, input channel) + weight * input; in layer 1 (0/1 pixels) + weight where the pixel is 1.
+    Outputs in the order (row, column, filter)."""
+    layer = net.layers[index]
+    w, b = net.layer(index)
+    rows, cols, filters = layer.out_shape
+    k, channels = layer.window, layer.in_shape[2]
+    z = np.empty((rows, cols, filters))
+    if index == 0:
+        x = _binary_image(net, result)
+        for oy in range(rows):
+            for ox in range(cols):
+                s = b.copy()
+                for ky in range(k):
+                    for kx in range(k):
+                        if x[oy + ky, ox + kx] == 1.0:
+                            s = s + w[:, ky * k + kx]
+                z[oy, ox] = s
+    else:
+        a = result.layers[-1].reshape(layer.in_shape)
+        for oy in range(rows):
+            for ox in range(cols):
+                s = b.copy()
+                for tap in range(k * k * channels):
+                    ky, rest = divmod(tap, k * channels)
+                    kx, c = divmod(rest, channels)
+                    s = s + w[:, tap] * a[oy + ky, ox + kx, c]
+                z[oy, ox] = s
+    return z.ravel()
+
+
+def maxpool_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
+    """Each output = the largest of its size x size window, read row by row; the first largest wins. The
+    winners (0-based items of the input) are kept for the backward pass."""
+    layer = net.layers[index]
+    rows, cols, channels = layer.out_shape
+    size, in_cols = layer.window, layer.in_shape[1]
+    a = result.layers[-1]
+    out = np.empty(rows * cols * channels)
+    winners = np.empty(rows * cols * channels, dtype=np.int64)
+    for py in range(rows):
+        for px in range(cols):
+            for c in range(channels):
+                best_item = -1
+                for dy in range(size):
+                    for dx in range(size):
+                        item = ((py * size + dy) * in_cols + px * size + dx) * channels + c
+                        if best_item < 0 or a[item] > a[best_item]:
+                            best_item = item
+                i = (py * cols + px) * channels + c
+                out[i], winners[i] = a[best_item], best_item
+    result.winners[layer.number] = winners
+    return out
+
+
+def maxpool_input_gradient(net: ReferenceNetwork, index: int, delta: np.ndarray,
+                           result: ForwardResult) -> np.ndarray:
+    """Each output's delta goes to the input that won its window; every other input gets 0."""
+    layer = net.layers[index]
+    s = np.zeros(layer.n_in)
+    s[result.winners[layer.number]] = delta
+    return s
+
+
+def conv_update(net: ReferenceNetwork, index: int, g: np.ndarray, result: ForwardResult) -> None:
+    """Per-sample SGD of kernels and biases, one output at a time. With a max-pool after the conv only the
+    winners carry a delta: they are taken in the pool's order, only where the pooled output is above 0 (relu
+    made the rest 0). For each: bias -= g, then for each kernel tap weight -= g * input (layer 1: -= g where
+    the pixel is 1)."""
+    layer = net.layers[index]
+    w, b = net.layer(index)
+    rows, cols, filters = layer.out_shape
+    k, channels = layer.window, layer.in_shape[2]
+    if index + 1 < len(net.layers) and net.layers[index + 1].kind == "maxpool":
+        pool = net.layers[index + 1]
+        pooled = result.layers[index + 2]
+        items = result.winners[pool.number][pooled > 0.0]
+    else:
+        items = np.flatnonzero(g != 0.0)
+    x = _binary_image(net, result) if index == 0 else result.layers[index].reshape(layer.in_shape)
+    for item in items:
+        position, f = divmod(int(item), filters)
+        oy, ox = divmod(position, cols)
+        gf = g[item]
+        b[f] = b[f] - gf
+        for tap in range(k * k * channels):
+            ky, rest = divmod(tap, k * channels)
+            kx, c = divmod(rest, channels)
+            if index == 0:
+                if x[oy + ky, ox + kx] == 1.0:
+                    w[f, tap] = w[f, tap] - gf
+            else:
+                w[f, tap] = w[f, tap] - gf * x[oy + ky, ox + kx, c]
+
+
 LayerForward = Callable[[ReferenceNetwork, int, ForwardResult], np.ndarray]
-FORWARD: dict[str, LayerForward] = {"dense": dense_forward}
-INPUT_GRADIENT: dict[str, Callable[..., np.ndarray]] = {"dense": dense_input_gradient}
-UPDATE: dict[str, Callable[..., None]] = {"dense": dense_update}
+# One row per layer kind. A conv's input gradient is not needed: the blocks run one conv, as the first layer.
+FORWARD: dict[str, LayerForward] = {"dense": dense_forward, "conv": conv_forward, "maxpool": maxpool_forward}
+INPUT_GRADIENT: dict[str, Callable[..., np.ndarray]] = {"dense": dense_input_gradient,
+                                                        "maxpool": maxpool_input_gradient}
+UPDATE: dict[str, Callable[..., None]] = {"dense": dense_update, "conv": conv_update}
 
 
 def weight_slices(layer_sizes: list[int]) -> list[tuple[slice, slice]]:
