@@ -21,6 +21,7 @@ from sb3gen.errors import Sb3genError
 from sb3gen.ml.presets import PRESETS
 
 DEFAULT_OUTPUT = Path("build") / "mnist.sb3"
+DEFAULT_WEIGHT_DIGITS = 17  # exact
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="LEARNING_RATE of the per-sample SGD inside Scratch (default: %(default)s)")
     project.add_argument("--scratch-learning-rate-decay", type=float, default=DEFAULT_LEARNING_RATE_DECAY,
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default: %(default)s)")
+    project.add_argument("--weight-digits", type=options.weight_digits, default=DEFAULT_WEIGHT_DIGITS,
+                         metavar="N", help="round the shipped weights to N significant digits, 3-17 "
+                                           "(17 = exact; default: %(default)s); the reference, verify and "
+                                           "the accuracy figures use the rounded weights")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
                         help="the .sb3 to write (default: %(default)s)")
     parser.add_argument("--html", action="store_true",
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.html_page import make_page, page_path
     from sb3gen.ml import options
     from sb3gen.ml.evaluate import write_evaluation
-    from sb3gen.ml.network import parse_layer_sizes
+    from sb3gen.ml.network import EXACT_DIGITS, parse_layer_sizes, round_weights
     from sb3gen.ml.pipeline import prepare_data, train_held_out
     from sb3gen.ml.preprocess import PreprocessSettings
     from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES
@@ -74,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
     config = PRESETS[args.preset].with_changes(
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
-        hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed)
+        hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed,
+        **options.arch_changes(args))
     # Everything that can be refused is refused before the data is read or a network trained; the outputs
     # are written as one set (sb3gen.files.OutputSet): a failure or Ctrl-C leaves the previous set.
     outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example=DEFAULT_OUTPUT.name)
@@ -90,12 +96,13 @@ def run(args: argparse.Namespace) -> int:
         if not given:
             check_fits(config.layer_sizes, 0, 0, args.math, what="--layers")
         net = load_network(args) if given else None
+        check_blocks_run(net.layers if net is not None else config.layer_specs(), config)
         if net is not None:
             check_fits(net.layer_sizes, 0, 0, args.math, what=f"--{given[0]}")
         n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
         n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
-        shape = (net.layer_sizes, net.hidden_activation) if net is not None else \
-            (config.layer_sizes, config.hidden_activation)
+        shape = (net.layer_sizes, net.hidden_activation, net.layer_specs) if net is not None else \
+            (config.layer_sizes, config.hidden_activation, config.layer_specs())
         check_image_counts(n_train or 0, n_test or 0, shape, args)
         settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
         data = prepare_data(args.data, settings, n_train=n_train, n_test=n_test, seed=args.seed)
@@ -109,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
                   "images")
         else:
             print(f"network {net.describe()}")
+        if args.weight_digits < EXACT_DIGITS:
+            net.weights = round_weights(net.weights, args.weight_digits)
+            net.metrics["weight_digits"] = args.weight_digits
         record = dataset.record()  # file names and sha256: the records are portable
         net.metrics.update({"data_source": record, "data_images": len(dataset)})
         evaluation = data.evaluate(net)
@@ -143,12 +153,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_image_counts(n_train: int, n_test: int, net_shape: tuple[list[int], str], args) -> None:
+def check_blocks_run(layers, config) -> None:
+    """Refuse, before training, a network the Scratch blocks cannot run (e.g. two conv layers)."""
+    from sb3gen import layers as layer_kinds
+
+    if layers is None:
+        return
+    if layers and isinstance(layers[0], layer_kinds.LayerSpec):
+        layers = layer_kinds.describe(layer_kinds.input_shape(config.layer_sizes[0]), layers)
+    layer_kinds.check_runnable(layers)
+
+
+def check_image_counts(n_train: int, n_test: int, net_shape: tuple, args) -> None:
     """Refuse image counts over the website's limits (project.json 5 MB, lists 200,000 items), saying how
-    many images would fit."""
+    many images would fit. net_shape: layer sizes, hidden activation, CNN layers (None for an MLP)."""
     from sb3gen.project.capacity import check_image_counts as problem
 
-    reason = problem(n_train, n_test, *net_shape, math=args.math, lang=args.lang)
+    sizes, activation, specs = net_shape
+    reason = problem(n_train, n_test, sizes, activation, math=args.math, lang=args.lang, specs=specs)
     if reason:
         raise Sb3genError(reason)
 

@@ -164,6 +164,17 @@ def describe(shape: Shape, specs: list[LayerSpec]) -> list[Layer]:
     return layers
 
 
+def check_runnable(layers: list[Layer]) -> None:
+    """What the Scratch blocks run: dense layers, or one conv layer (the first) followed by a max-pool, then
+    dense layers. Checked up front (build, --model) so nothing is trained or read for nothing."""
+    kinds = [layer.kind for layer in layers]
+    if "conv" not in kinds and "maxpool" not in kinds:
+        return
+    if kinds[:2] != ["conv", "maxpool"] or any(kind != "dense" for kind in kinds[2:]):
+        raise Sb3genError("the Scratch blocks run one conv layer (the first layer) followed by a max-pool, "
+                          f"then dense layers; this network has {', '.join(kinds)}")
+
+
 def weight_count(layers: list[Layer]) -> int:
     return layers[-1].end
 

@@ -31,6 +31,17 @@ FORMAT_NAME = "sb3gen-network"
 FORMAT_VERSION = 1
 
 
+EXACT_DIGITS = 17  # every float64 reads back exactly from 17 significant digits
+
+
+def round_weights(weights: np.ndarray, digits: int) -> np.ndarray:
+    """Weights rounded to `digits` significant digits (the fourth article's size/accuracy trade-off): the
+    project stores their shortest text, so project.json shrinks; 17 leaves them exact."""
+    if digits >= EXACT_DIGITS:
+        return np.asarray(weights, dtype=np.float64).copy()
+    return np.array([float(f"{w:.{digits}g}") for w in np.asarray(weights, dtype=np.float64).tolist()])
+
+
 def weight_count(layer_sizes: list[int]) -> int:
     return sum((n_in + 1) * n_out for n_in, n_out in zip(layer_sizes, layer_sizes[1:], strict=False))
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from sb3gen.ml.dataset import Dataset, load_mnist
 from sb3gen.ml.evaluate import Evaluation, evaluate_network
-from sb3gen.ml.network import Network, layers_text
+from sb3gen.ml.network import Network
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
 from sb3gen.ml.presets import TrainConfig
 from sb3gen.ml.subsets import held_out_indices, project_subsets
@@ -75,7 +75,7 @@ def train_held_out(config: TrainConfig, data: PreparedData, *, out_dir: str | Pa
     log = log or (lambda *_: None)
     labels, fit_indices = data.dataset.labels, data.fit_indices
     x_test, y_test = data.held_out()
-    log(f"training {layers_text(config.layer_sizes)} {config.hidden_activation} with Keras: {config.epochs} "
+    log(f"training {config.shape_text} with Keras: {config.epochs} "
         f"epochs on {len(fit_indices):,} images ({config.validation_split:.0%} of them for validation), "
         f"{len(y_test):,} held out for testing")
     network, history = train_network(data.inputs[fit_indices], labels[fit_indices], config,

@@ -16,7 +16,7 @@ from sb3gen.layers import Layer
 from sb3gen.project import ui
 from sb3gen.project.comments import COMMENTS
 from sb3gen.project.image_codec import SYMBOLS, encode_images
-from sb3gen.project.plan import LayerPlan, plan_layers
+from sb3gen.project.plan import KIND_VARIABLES, LayerPlan, plan_layers
 from sb3gen.project.ui_i18n import LANGUAGES
 from sb3gen.reference import packed, schedule, tables
 from sb3gen.reference.network import MATH_MODES, NATIVE_LOG_FLOOR
@@ -164,10 +164,13 @@ def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: s
     for layer in layers:
         names.extend(layer.names)
         names.extend(layer.delta_names)
+        names.extend(name for name in KIND_VARIABLES[layer.kind] if name not in names)
     sprite.variables.update({name: 0 for name in names})
     first, count, offsets = packed.bit_tables()
     sprite.lists.update({"stroke pixels": [], "first bit": list(first), "bit count": list(count),
                          "bit offsets": list(offsets)})
+    for layer in layers:
+        sprite.lists.update(layer.lists)
     context = template_context(layers, n_inputs, math=math, lang=lang)
     for name in TEMPLATES:
         sprite.add_scripts(render_template(f"network/{name}", **context), f"network/{name}")
