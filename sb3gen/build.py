@@ -21,12 +21,13 @@ from sb3gen.errors import Sb3genError
 from sb3gen.ml.presets import PRESETS
 
 DEFAULT_OUTPUT = Path("build") / "mnist.sb3"
-DEFAULT_WEIGHT_DIGITS = 17  # exact
+DEFAULT_WEIGHT_DIGITS = 3  # the smallest N that loses no held-out accuracy (README: benchmark)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sb3gen.ml import options
     from sb3gen.project.network import (
+        CNN_LEARNING_RATE,
         DEFAULT_LEARNING_RATE,
         DEFAULT_LEARNING_RATE_DECAY,
         LANGUAGES,
@@ -47,8 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                               "e^ and ln blocks (default: %(default)s)")
     project.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                          help="language of labels and block comments (default: %(default)s)")
-    project.add_argument("--scratch-learning-rate", type=float, default=DEFAULT_LEARNING_RATE,
-                         help="LEARNING_RATE of the per-sample SGD inside Scratch (default: %(default)s)")
+    project.add_argument("--scratch-learning-rate", type=float,
+                         help=f"LEARNING_RATE of the per-sample SGD inside Scratch (default: "
+                              f"{DEFAULT_LEARNING_RATE}, a CNN {CNN_LEARNING_RATE})")
     project.add_argument("--scratch-learning-rate-decay", type=float, default=DEFAULT_LEARNING_RATE_DECAY,
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default: %(default)s)")
     project.add_argument("--weight-digits", type=options.weight_digits, default=DEFAULT_WEIGHT_DIGITS,
@@ -119,6 +121,10 @@ def run(args: argparse.Namespace) -> int:
         if args.weight_digits < EXACT_DIGITS:
             net.weights = round_weights(net.weights, args.weight_digits)
             net.metrics["weight_digits"] = args.weight_digits
+        if args.scratch_learning_rate is None:  # 0.2 makes a CNN diverge (measured: README)
+            from sb3gen.project.network import CNN_LEARNING_RATE, DEFAULT_LEARNING_RATE
+
+            args.scratch_learning_rate = DEFAULT_LEARNING_RATE if net.is_mlp else CNN_LEARNING_RATE
         record = dataset.record()  # file names and sha256: the records are portable
         net.metrics.update({"data_source": record, "data_images": len(dataset)})
         evaluation = data.evaluate(net)

@@ -29,6 +29,7 @@ CHUNK_IMAGES = 10  # images per run-without-screen-refresh chunk: the display up
 # new order each epoch reaches 88%, 90%, 91% after epochs 1-3 (0.05 in a fixed order: 85%, 87%, 88%).
 DEFAULT_LEARNING_RATE = 0.2
 DEFAULT_LEARNING_RATE_DECAY = 1.0
+CNN_LEARNING_RATE = 0.05  # per-sample SGD of a CNN diverges at 0.1 from random weights
 DEFAULT_SHUFFLE_SEED = 1  # first `random state` of the shuffle generator (1 .. 2147483646)
 # TurboWarp compiles each custom block to one JavaScript function, and the browser's optimising compiler gives
 # up on very long ones (measured: a 320-multiply-add block ran 30x slower than the same work in ten blocks).
