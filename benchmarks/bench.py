@@ -1,6 +1,6 @@
 """Benchmark the network blocks: block evaluations per multiply-add, time in scratch-vm and TurboWarp
-against a plain numpy loop (as ratios, per phase), build time, `--math native` against the lookup tables, and
-project.json size and held-out accuracy with the weights rounded to N = 3..17 digits (`build --weight-digits`).
+against a plain numpy loop (as ratios, per phase), build time, `--math native` against the lookup tables,
+and project.json size and held-out accuracy with the weights rounded to N = 3..17 digits (--weight-digits).
 
     python benchmarks/bench.py [build/mnist.sb3]
 
