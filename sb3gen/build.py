@@ -41,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     network = parser.add_argument_group("a trained network instead (one of)")
     options.add_network_sources(network, default_network=None)
     options.add_shape(parser, "(for training or --weights)")
+    options.add_arch(training)
     project = parser.add_argument_group("the Scratch project")
     options.add_image_counts(project)
     project.add_argument("--math", choices=MATH_MODES, default=MATH_MODES[0],
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             check_fits(config.layer_sizes, 0, 0, args.math, what="--layers")
         net = load_network(args) if given else None
         check_blocks_run(net.layers if net is not None else config.layer_specs(), config)
-        if net is not None:
+        if net is not None and net.is_mlp:  # a CNN's size is checked with its images below (capacity.py)
             check_fits(net.layer_sizes, 0, 0, args.math, what=f"--{given[0]}")
         n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
         n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
