@@ -179,14 +179,19 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
 def check_consistent(data: ProjectData, label: str) -> None:
     """Sizes, weights and images that agree with each other, or one line saying which do not (before the VM
     runs or the reference computes anything)."""
-    from sb3gen.ml.network import check_shape, weight_count
+    from sb3gen.ml.network import check_shape
 
     try:
         check_shape(data.layer_sizes, data.hidden_activation)
     except Sb3genError as exc:
         raise Sb3genError(f"{label}: {exc}") from None
     problems = []
-    expected = weight_count(data.layer_sizes)
+    from sb3gen import layers as layer_kinds
+
+    try:  # the layer description (sb3gen.layers) says how many weights, a CNN's too
+        expected = layer_kinds.weight_count(data.layers)
+    except Sb3genError as exc:
+        raise Sb3genError(f"{label}: {exc}") from None
     if data.weights.size != expected:
         problems.append(f"list 'weights' has {data.weights.size:,} items, layer sizes "
                         f"{'-'.join(map(str, data.layer_sizes))} need {expected:,}")
