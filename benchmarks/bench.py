@@ -1,5 +1,6 @@
 """Benchmark the network blocks: block evaluations per multiply-add, time in scratch-vm and TurboWarp
-against a plain numpy loop (as ratios, per phase), build time, and `--math native` against the lookup tables.
+against a plain numpy loop (as ratios, per phase), build time, `--math native` against the lookup tables,
+and project.json size and held-out accuracy with the weights rounded to N = 3..17 digits (--weight-digits).
 
     python benchmarks/bench.py [build/mnist.sb3]
 
@@ -241,18 +242,45 @@ def build_report(sb3_path: Path, data: ProjectData, project_json: dict) -> tuple
     return lines, built
 
 
+def digits_report(data: ProjectData) -> list[str]:
+    """project.json size and held-out accuracy (the project's test images are the held-out set; float64
+    forward pass) with the shipped weights rounded to N significant digits (`build --weight-digits N`)."""
+    from sb3gen.ml.network import Network, round_weights
+    from sb3gen.ml.preprocess import PreprocessSettings
+
+    side = int(round(data.layer_sizes[0] ** 0.5))
+    lines = [f"weights rounded to N significant digits (held-out accuracy on the project's "
+             f"{len(data.test_labels):,} test images):"]
+    for digits in range(3, 18):
+        weights = round_weights(data.weights, digits)
+        net = Network(data.layer_sizes, data.hidden_activation, weights, PreprocessSettings(size=side),
+                      layer_specs=data.layer_specs)
+        accuracy = float(np.mean(net.forward(data.test_images).argmax(axis=1) == data.test_labels)) * 100
+        project = build_network_project(data.layer_sizes, data.hidden_activation, weights, data.train_images,
+                                        data.train_labels, data.test_images, data.test_labels, math=data.math,
+                                        learning_rate=data.learning_rate, layers=data.layers)
+        size = len(project_json_bytes(compile_project(project).project_json))
+        lines.append(f"  N = {digits:2d}: project.json {size:,} bytes, held-out accuracy {accuracy:.1f}%")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sb3", nargs="?", type=Path, default=Path("build/mnist.sb3"))
+    parser.add_argument("--digits-only", action="store_true", help="only the weight-digits table")
     args = parser.parse_args()
     project_json, _ = read_sb3(args.sb3)
     data = read_interface(project_json, str(args.sb3))
+    if args.digits_only or data.layer_specs is not None:  # the timing part below knows dense layers only
+        print("\n".join(digits_report(data)), flush=True)
+        return 0
     lines, built = build_report(args.sb3, data, project_json)
     print("\n".join(lines), flush=True)
     for math in ("tables", "native"):
         print("\n".join(evaluation_report(built[math], read_interface(read_sb3(built[math])[0], math))),
               flush=True)
     print("\n".join(timing_report(built["tables"], data)), flush=True)
+    print("\n".join(digits_report(data)), flush=True)
     return 0
 
 

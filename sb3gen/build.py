@@ -21,11 +21,13 @@ from sb3gen.errors import Sb3genError
 from sb3gen.ml.presets import PRESETS
 
 DEFAULT_OUTPUT = Path("build") / "mnist.sb3"
+DEFAULT_WEIGHT_DIGITS = 3  # the smallest N that loses no held-out accuracy (README: benchmark)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sb3gen.ml import options
     from sb3gen.project.network import (
+        CNN_LEARNING_RATE,
         DEFAULT_LEARNING_RATE,
         DEFAULT_LEARNING_RATE_DECAY,
         LANGUAGES,
@@ -40,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     network = parser.add_argument_group("a trained network instead (one of)")
     options.add_network_sources(network, default_network=None)
     options.add_shape(parser, "(for training or --weights)")
+    options.add_arch(training)
     project = parser.add_argument_group("the Scratch project")
     options.add_image_counts(project)
     project.add_argument("--math", choices=MATH_MODES, default=MATH_MODES[0],
@@ -49,9 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="language of labels and block comments (default: %(default)s)")
     project.add_argument("--scratch-learning-rate", type=float,
                          help=f"LEARNING_RATE of the per-sample SGD inside Scratch (default: "
-                              f"{DEFAULT_LEARNING_RATE}, relu networks {RELU_LEARNING_RATE})")
+                              f"{DEFAULT_LEARNING_RATE}, relu networks {RELU_LEARNING_RATE}, a CNN "
+                              f"{CNN_LEARNING_RATE})")
     project.add_argument("--scratch-learning-rate-decay", type=float, default=DEFAULT_LEARNING_RATE_DECAY,
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default: %(default)s)")
+    project.add_argument("--weight-digits", type=options.weight_digits, default=DEFAULT_WEIGHT_DIGITS,
+                         metavar="N", help="round the shipped weights to N significant digits, 3-17 "
+                                           "(17 = exact; default: %(default)s); the reference, verify and "
+                                           "the accuracy figures use the rounded weights")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
                         help="the .sb3 to write (default: %(default)s)")
     parser.add_argument("--html", action="store_true",
@@ -65,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.html_page import make_page, page_path
     from sb3gen.ml import options
     from sb3gen.ml.evaluate import write_evaluation
-    from sb3gen.ml.network import layers_text, parse_layer_sizes
+    from sb3gen.ml.network import EXACT_DIGITS, parse_layer_sizes, round_weights
     from sb3gen.ml.pipeline import prepare_data, train_held_out
     from sb3gen.ml.preprocess import PreprocessSettings
     from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES
@@ -76,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
     config = PRESETS[args.preset].with_changes(
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
-        hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed)
+        hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed,
+        **options.arch_changes(args))
     # Everything that can be refused is refused before the data is read or a network trained; the outputs
     # are written as one set (sb3gen.files.OutputSet): a failure or Ctrl-C leaves the previous set.
     outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example=DEFAULT_OUTPUT.name)
@@ -92,12 +101,13 @@ def run(args: argparse.Namespace) -> int:
         if not given:
             check_fits(config.layer_sizes, 0, 0, args.math, what="--layers")
         net = load_network(args) if given else None
-        if net is not None:
+        check_blocks_run(net.layers if net is not None else config.layer_specs(), config)
+        if net is not None and net.is_mlp:  # a CNN's size is checked with its images below (capacity.py)
             check_fits(net.layer_sizes, 0, 0, args.math, what=f"--{given[0]}")
         n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
         n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
-        shape = (net.layer_sizes, net.hidden_activation) if net is not None else \
-            (config.layer_sizes, config.hidden_activation)
+        shape = (net.layer_sizes, net.hidden_activation, net.layer_specs) if net is not None else \
+            (config.layer_sizes, config.hidden_activation, config.layer_specs())
         check_image_counts(n_train or 0, n_test or 0, shape, args)
         settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
         data = prepare_data(args.data, settings, n_train=n_train, n_test=n_test, seed=args.seed)
@@ -111,13 +121,13 @@ def run(args: argparse.Namespace) -> int:
                   "images")
         else:
             print(f"network {net.describe()}")
+        if args.weight_digits < EXACT_DIGITS:
+            net.weights = round_weights(net.weights, args.weight_digits)
+            net.metrics["weight_digits"] = args.weight_digits
         record = dataset.record()  # file names and sha256: the records are portable
         net.metrics.update({"data_source": record, "data_images": len(dataset)})
-        if args.scratch_learning_rate is None:
-            from sb3gen.project.network import DEFAULT_LEARNING_RATE, RELU_LEARNING_RATE
-
-            relu = net.hidden_activation == "relu"
-            args.scratch_learning_rate = RELU_LEARNING_RATE if relu else DEFAULT_LEARNING_RATE
+        if args.scratch_learning_rate is None:  # 0.2 ruins a relu MLP and makes a CNN diverge (README)
+            args.scratch_learning_rate = scratch_learning_rate(net)
         evaluation = data.evaluate(net)
         print(evaluation.text())
 
@@ -140,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         written = out.names()
     build_seconds = time.perf_counter() - started
 
-    print(f"network {layers_text(net.layer_sizes)} {net.hidden_activation}, math {args.math}: accuracy in "
+    print(f"network {net.shape_text} {net.hidden_activation}, math {args.math}: accuracy in "
           f"Scratch (reference) {scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
     print(size_report(project_json, sb3))
     html = f", {page_path(args.output)} ({len(page):,} bytes)" if page is not None else ""
@@ -150,12 +160,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_image_counts(n_train: int, n_test: int, net_shape: tuple[list[int], str], args) -> None:
+def check_blocks_run(layers, config) -> None:
+    """Refuse, before training, a network the Scratch blocks cannot run (e.g. two conv layers)."""
+    from sb3gen import layers as layer_kinds
+
+    if layers is None:
+        return
+    if layers and isinstance(layers[0], layer_kinds.LayerSpec):
+        layers = layer_kinds.describe(layer_kinds.input_shape(config.layer_sizes[0]), layers)
+    layer_kinds.check_runnable(layers)
+
+
+def check_image_counts(n_train: int, n_test: int, net_shape: tuple, args) -> None:
     """Refuse image counts over the website's limits (project.json 5 MB, lists 200,000 items), saying how
-    many images would fit."""
+    many images would fit. net_shape: layer sizes, hidden activation, CNN layers (None for an MLP)."""
     from sb3gen.project.capacity import check_image_counts as problem
 
-    reason = problem(n_train, n_test, *net_shape, math=args.math, lang=args.lang)
+    sizes, activation, specs = net_shape
+    reason = problem(n_train, n_test, sizes, activation, math=args.math, lang=args.lang, specs=specs)
     if reason:
         raise Sb3genError(reason)
 
@@ -179,7 +201,7 @@ def compile_network(net, train_images, train_labels, test_images, test_labels, *
     project = build_network_project(net.layer_sizes, net.hidden_activation, net.weights, train_images,
                                     train_labels, test_images, test_labels, math=math, lang=lang,
                                     learning_rate=learning_rate, ui_settings=net.preprocess.to_dict(),
-                                    test_accuracy=test_accuracy, **decay)
+                                    test_accuracy=test_accuracy, layers=net.layers, **decay)
     compiled = compile_project(project)
     return pack_sb3(compiled), compiled.project_json
 
@@ -188,7 +210,7 @@ def reference_accuracy(net, test_images, test_labels, args: argparse.Namespace) 
     from sb3gen.reference import ReferenceNetwork
 
     reference = ReferenceNetwork(net.layer_sizes, net.hidden_activation, net.weights,
-                                 args.scratch_learning_rate, math=args.math)
+                                 args.scratch_learning_rate, math=args.math, layers=net.layers)
     return reference.test(test_images, test_labels)[1]
 
 
@@ -207,3 +229,12 @@ def size_report(project_json: dict, sb3: bytes) -> str:
         lines.append(f"  list {name!r} ({target}): {items:,} items of {LIST_LIMIT:,}, {nbytes:,} bytes")
     lines.append(f"  .sb3 {len(sb3):,} bytes; every asset under {ASSET_LIMIT:,} bytes")
     return "\n".join(lines)
+
+
+def scratch_learning_rate(net) -> float:
+    """The default LEARNING_RATE inside Scratch for this kind of network (measured: README)."""
+    from sb3gen.project.network import CNN_LEARNING_RATE, DEFAULT_LEARNING_RATE, RELU_LEARNING_RATE
+
+    if not net.is_mlp:
+        return CNN_LEARNING_RATE
+    return RELU_LEARNING_RATE if net.hidden_activation == "relu" else DEFAULT_LEARNING_RATE

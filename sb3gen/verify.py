@@ -59,6 +59,18 @@ class ProjectData:
     train_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
+    layer_specs: list | None = None  # from the `layer kinds` list; None: dense layers of layer_sizes
+
+    @property
+    def layers(self) -> list:
+        """The neutral layer description (sb3gen.layers) the project was built from."""
+        from sb3gen import layers as layer_kinds
+
+        side = int(round(self.layer_sizes[0] ** 0.5))
+        if self.layer_specs is None:
+            return layer_kinds.describe(layer_kinds.input_shape(self.layer_sizes[0]),
+                                        layer_kinds.mlp_specs(self.layer_sizes, self.hidden_activation))
+        return layer_kinds.describe((side, side, 1), self.layer_specs)
 
 
     def first(self, n: int) -> ProjectData:
@@ -132,9 +144,13 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
     missing += [f"broadcast {n!r}" for n in BROADCASTS if n not in broadcasts]
     if missing:
         raise Sb3genError(f"{label}: not a network project built by sb3gen (no {', '.join(missing[:3])})")
+    from sb3gen import layers as layer_kinds
+
     try:
         sizes = [int(n) for n in lists["layer sizes"]]
         n_inputs = sizes[0]
+        specs = [layer_kinds.spec_from_text(t) for t in lists["layer kinds"]] if "layer kinds" in lists \
+            else None
         math = "tables" if "exp table" in lists and "log table" in lists else "native"
         symbols = [str(s) for s in lists["symbols"]]
         data = ProjectData(
@@ -152,6 +168,7 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
             train_labels=np.array(lists["train labels"], dtype=np.int64),
             test_images=unpack_all(lists["test images"], symbols, n_inputs),
             test_labels=np.array(lists["test labels"], dtype=np.int64),
+            layer_specs=specs,
         )
     except (ValueError, TypeError, IndexError, OverflowError) as exc:
         raise Sb3genError(f"{label}: the network lists are malformed ({exc})") from None
@@ -162,14 +179,19 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
 def check_consistent(data: ProjectData, label: str) -> None:
     """Sizes, weights and images that agree with each other, or one line saying which do not (before the VM
     runs or the reference computes anything)."""
-    from sb3gen.ml.network import check_shape, weight_count
+    from sb3gen.ml.network import check_shape
 
     try:
         check_shape(data.layer_sizes, data.hidden_activation)
     except Sb3genError as exc:
         raise Sb3genError(f"{label}: {exc}") from None
     problems = []
-    expected = weight_count(data.layer_sizes)
+    from sb3gen import layers as layer_kinds
+
+    try:  # the layer description (sb3gen.layers) says how many weights, a CNN's too
+        expected = layer_kinds.weight_count(data.layers)
+    except Sb3genError as exc:
+        raise Sb3genError(f"{label}: {exc}") from None
     if data.weights.size != expected:
         problems.append(f"list 'weights' has {data.weights.size:,} items, layer sizes "
                         f"{'-'.join(map(str, data.layer_sizes))} need {expected:,}")
@@ -195,7 +217,7 @@ def reference(data: ProjectData):
     from sb3gen.reference import ReferenceNetwork
 
     return ReferenceNetwork(data.layer_sizes, data.hidden_activation, data.weights, data.learning_rate,
-                            math=data.math)
+                            math=data.math, layers=data.layers)
 
 
 # --- running ---------------------------------------------------------------------------------------------
@@ -320,8 +342,12 @@ def activation_check(data: ProjectData, run: VmRun, images: int) -> Check:
 def keras_check(data: ProjectData) -> Check:
     from sb3gen.ml.keras_model import network_to_keras, to_model_input
     from sb3gen.ml.network import Network
+    from sb3gen.ml.preprocess import PreprocessSettings
 
-    net = Network(data.layer_sizes, data.hidden_activation, data.weights)
+    side = int(round(data.layer_sizes[0] ** 0.5))
+    net = Network(data.layer_sizes, data.hidden_activation, data.weights,
+                  PreprocessSettings(size=side),
+                  layer_specs=data.layer_specs)
     model = network_to_keras(net)
     keras_probabilities = np.asarray(model.predict(to_model_input(data.test_images.astype(np.float32),
                                                                   data.layer_sizes[0]), verbose=0),

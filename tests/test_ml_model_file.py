@@ -46,12 +46,14 @@ def test_flat_input_model_loads(tmp_path):
     assert net.layer_sizes == [196, 8, 4, 10] and net.hidden_activation == "sigmoid"
 
 
-def test_conv_model_is_refused_naming_the_layer(tmp_path):
+def test_conv_model_without_pooling_is_refused(tmp_path):
     keras = import_keras()
-    model = keras.Sequential([keras.Input(shape=(14, 14, 1)), keras.layers.Conv2D(2, 3, name="conv_one"),
+    model = keras.Sequential([keras.Input(shape=(14, 14, 1)),
+                              keras.layers.Conv2D(2, 3, activation="relu", name="conv_one"),
                               keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
     model.save(tmp_path / "conv.keras")
-    with pytest.raises(Sb3genError, match="conv.keras: layer 'conv_one' is a Conv2D; only Flatten and Dense"):
+    with pytest.raises(Sb3genError, match="conv.keras: the Scratch blocks run one conv layer .* "
+                                          "followed by a max-pool"):
         load_model_file(tmp_path / "conv.keras")
 
 

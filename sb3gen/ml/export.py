@@ -12,6 +12,13 @@ CSV format (the second seed's spreadsheet layout), for each layer k = 1, 2, ... 
     layer_k_bias                                        heading row
     b,b,...,b                                           one row of n_out biases
     ###########                                         end of the layer
+A conv layer k (a CNN's) is written one block per filter, like the second article's CSV:
+    layer_k_conv,<filters> filters,3x3x<channels> kernel   heading row
+    filter_f                                            heading of filter f = 1, 2, ...
+    w,w,w                                               3 rows (kernel rows) of 3 x channels values (kernel
+    ...                                                 columns, then channels): Keras' kernel[:, :, :, f]
+    layer_k_bias / b,...,b / ###########                as for a dense layer
+A max-pool layer has no weights and no rows. The layers are numbered as in sb3gen/layers.py (pool included).
 """
 
 from __future__ import annotations
@@ -72,10 +79,23 @@ def write_weight_csv(net: Network, path: str | Path) -> None:
 def weight_csv_text(net: Network) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    for k, (w, b) in enumerate(net.layer_arrays(), start=1):
+    arrays = iter(net.layer_arrays())
+    for layer in net.layers:
+        if not layer.units:
+            continue
+        k = layer.number
+        w, b = next(arrays)
         n_out, n_in = w.shape
-        writer.writerow([f"layer_{k}_weight", f"{n_in} inputs", f"{n_out} outputs"])
-        writer.writerows([format_number(v) for v in row] for row in w)
+        if layer.kind == "conv":
+            size, channels = layer.window, layer.in_shape[2]
+            writer.writerow([f"layer_{k}_conv", f"{n_out} filters", f"{size}x{size}x{channels} kernel"])
+            for f, row in enumerate(w, start=1):
+                writer.writerow([f"filter_{f}"])
+                writer.writerows([format_number(v) for v in kernel_row]
+                                 for kernel_row in row.reshape(size, size * channels))
+        else:
+            writer.writerow([f"layer_{k}_weight", f"{n_in} inputs", f"{n_out} outputs"])
+            writer.writerows([format_number(v) for v in row] for row in w)
         writer.writerow([f"layer_{k}_bias"])
         writer.writerow([format_number(v) for v in b])
         writer.writerow([LAYER_END])

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sb3gen.layers import LayerSpec
 from sb3gen.ml.network import Network, check_shape
 
 
@@ -50,27 +51,62 @@ def build_keras_model(layer_sizes: list[int], hidden_activation: str, *, dropout
     return keras.Sequential(layers)
 
 
+def build_keras_cnn(specs: list[LayerSpec], side: int, dropout: float = 0.0) -> Any:
+    """Sequential: Input (side, side), Reshape to one channel, then per spec Conv2D (3x3, valid, stride 1) /
+    MaxPooling2D / Dense; Flatten before the first Dense; optional Dropout before each Dense (inactive at
+    inference). Not compiled."""
+    keras = import_keras()
+    layers = [keras.Input(shape=(side, side)), keras.layers.Reshape((side, side, 1))]
+    flat = False
+    for number, spec in enumerate(specs, start=1):
+        if spec.kind == "conv":
+            layers.append(keras.layers.Conv2D(spec.size, spec.window, activation=spec.activation,
+                                              padding="valid", name=f"conv_{number}"))
+        elif spec.kind == "maxpool":
+            layers.append(keras.layers.MaxPooling2D(spec.size, name=f"pool_{number}"))
+        else:
+            if not flat:
+                layers.append(keras.layers.Flatten())
+                flat = True
+            if dropout:
+                layers.append(keras.layers.Dropout(dropout))
+            layers.append(keras.layers.Dense(spec.size, activation=spec.activation, name=f"dense_{number}"))
+    return keras.Sequential(layers)
+
+
+WEIGHT_LAYERS = ("Dense", "Conv2D")
+
+
 def dense_layers(model: Any) -> list[Any]:
-    return [layer for layer in model.layers if layer.__class__.__name__ == "Dense"]
+    """The layers holding weights (Dense and Conv2D), in order."""
+    return [layer for layer in model.layers if layer.__class__.__name__ in WEIGHT_LAYERS]
 
 
 def flatten_keras(model: Any) -> np.ndarray:
-    """The Dense layers' weights in the flat layout (kernel transposed row by row, then biases), float64."""
+    """The weights in the flat layout (sb3gen/layers.py), float64: a Dense kernel transposed row by row, a
+    Conv2D kernel (rows, cols, in, filters) filter by filter as (rows, cols, in); then the biases."""
     parts = []
     for layer in dense_layers(model):
         params = layer.get_weights()
         kernel = np.asarray(params[0], dtype=np.float64)
-        bias = np.asarray(params[1], dtype=np.float64) if len(params) > 1 else np.zeros(kernel.shape[1])
-        parts.append(kernel.T.ravel())
+        bias = np.asarray(params[1], dtype=np.float64) if len(params) > 1 else np.zeros(kernel.shape[-1])
+        parts.append(np.moveaxis(kernel, -1, 0).ravel())  # Dense: kernel.T; Conv2D: filters first
         parts.append(bias)
     return np.concatenate(parts)
 
 
 def network_to_keras(net: Network) -> Any:
     """An equivalent Keras model (float32 weights) for the network, e.g. to evaluate or save it."""
-    model = build_keras_model(net.layer_sizes, net.hidden_activation)
-    for layer, (w, b) in zip(dense_layers(model), net.layer_arrays(), strict=True):
-        layer.set_weights([w.T.astype(np.float32), b.astype(np.float32)])
+    if net.is_mlp:
+        model = build_keras_model(net.layer_sizes, net.hidden_activation)
+    else:
+        model = build_keras_cnn(net.layer_specs or [], net.preprocess.size)
+    for layer, plan in zip(dense_layers(model), [lay for lay in net.layers if lay.units], strict=True):
+        w = net.weights[plan.w_offset : plan.b_offset].reshape(plan.units, plan.fan_in)
+        kernel = w.T if plan.kind == "dense" else np.moveaxis(
+            w.reshape(plan.units, plan.window, plan.window, plan.in_shape[2]), 0, -1)
+        bias = net.weights[plan.b_offset : plan.end]
+        layer.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
     return model
 
 

@@ -2,8 +2,11 @@
 
 Accepted: a model whose layers are InputLayer / Flatten / Dense only (Dropout is skipped), hidden Dense layers
 all with the same activation (sigmoid or relu), the last Dense with softmax and 10 outputs, and a square input
-of size x size pixels (e.g. 14x14 or 196 flat). Anything else is refused with the layer's name and the reason,
-before any other work.
+of size x size pixels (e.g. 14x14 or 196 flat). Or a CNN: one Conv2D (3x3, valid padding, stride 1, no
+dilation, relu) on a size x size (x 1) input, MaxPooling2D 2x2, Flatten, Dense relu layers, Dense 10
+softmax; Reshape to one channel and Dropout (inactive at inference) are fine. Anything else is refused
+with the layer's name and the reason (padding 'same', strides, dilation, BatchNormalization, ...), before
+any other work.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ import math
 from pathlib import Path
 from typing import Any
 
+from sb3gen import layers as layer_kinds
 from sb3gen.errors import Sb3genError
+from sb3gen.layers import LayerSpec
 from sb3gen.ml.keras_model import flatten_keras, import_keras
 from sb3gen.ml.network import HIDDEN_ACTIVATIONS, Network
 from sb3gen.ml.preprocess import PreprocessSettings
 
 PASS_THROUGH_LAYERS = ("InputLayer", "Flatten")
 INFERENCE_NO_OPS = ("Dropout",)  # acts only while training: between Dense layers it changes nothing
+CNN_PASS_THROUGH = ("InputLayer", "Flatten", "Reshape", "Dropout")
+CNN_LAYERS = ("Conv2D", "MaxPooling2D")
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
@@ -35,8 +42,13 @@ def load_model_file(path: str | Path, preprocess: PreprocessSettings | None = No
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many kinds (ValueError, OSError, TypeError, ...) for bad files
         raise Sb3genError(f"{path}: cannot load as a Keras model ({type(exc).__name__}: {exc})") from exc
-    layer_sizes, activation = check_model(model, path)
     settings = preprocess or PreprocessSettings()
+    if any(layer.__class__.__name__ in CNN_LAYERS for layer in model.layers):
+        specs, side = check_cnn_model(model, path)
+        settings = PreprocessSettings(settings.crop, side, settings.threshold, settings.invert)
+        return Network([], "relu", flatten_keras(model), settings, {"model_file": str(path)},
+                       layer_specs=specs)
+    layer_sizes, activation = check_model(model, path)
     side = math.isqrt(layer_sizes[0])
     if side * side != layer_sizes[0]:
         raise Sb3genError(f"{path}: the model takes {layer_sizes[0]} inputs, not a square image")
@@ -134,3 +146,46 @@ def activation_name(layer: Any) -> str:
     if isinstance(activation, dict):  # a serialized object, e.g. {"class_name": "function", "config": "relu"}
         activation = activation.get("config", activation.get("class_name"))
     return str(activation)
+
+
+def check_cnn_model(model: Any, path: Path) -> tuple[list[LayerSpec], int]:
+    """The layers of a Conv2D / MaxPooling2D / Dense model the blocks can run, and its input side."""
+    shape = tuple(int(d) for d in model.input_shape[1:] if d is not None)
+    if len(shape) not in (2, 3) or shape[0] != shape[1] or (len(shape) == 3 and shape[2] != 1):
+        raise Sb3genError(f"{path}: a CNN must take a square one-channel image, this one takes {shape}")
+    specs: list[LayerSpec] = []
+    for layer in model.layers:
+        kind, config = layer.__class__.__name__, layer.get_config()
+        where = f"{path}: layer '{layer.name}' ({kind})"
+        if kind in CNN_PASS_THROUGH:
+            continue
+        if kind == "Conv2D":
+            for key, wanted, what in (("padding", "valid", "padding"), ("strides", (1, 1), "strides"),
+                                      ("dilation_rate", (1, 1), "dilation"), ("kernel_size", (3, 3),
+                                                                             "kernel size")):
+                value = config.get(key)
+                value = tuple(value) if isinstance(value, list | tuple) else value
+                if value != wanted:
+                    raise Sb3genError(f"{where} has {what} {value!r}; the blocks run {wanted!r} only")
+            if config.get("data_format", "channels_last") != "channels_last":
+                raise Sb3genError(f"{where} uses {config.get('data_format')}; only channels_last")
+            specs.append(LayerSpec("conv", int(config["filters"]), activation_name(layer), 3))
+        elif kind == "MaxPooling2D":
+            pool, strides = tuple(config.get("pool_size", (2, 2))), config.get("strides")
+            strides = tuple(strides) if strides is not None else pool
+            if pool != (2, 2) or strides != (2, 2) or config.get("padding", "valid") != "valid":
+                raise Sb3genError(f"{where}: the blocks run 2x2 max-pooling with stride 2 and valid padding "
+                                  f"only (this one: pool {pool}, strides {strides}, padding "
+                                  f"{config.get('padding')!r})")
+            specs.append(LayerSpec("maxpool", 2))
+        elif kind == "Dense":
+            specs.append(LayerSpec("dense", int(config["units"]), activation_name(layer)))
+        else:
+            raise Sb3genError(f"{where}: only Conv2D, MaxPooling2D, Flatten, Dense (and Dropout, Reshape) "
+                              "layers can become Scratch blocks")
+    try:
+        layers = layer_kinds.describe((shape[0], shape[0], 1), specs)
+        layer_kinds.check_runnable(layers)  # the blocks' own limits, named up front
+    except Sb3genError as exc:
+        raise Sb3genError(f"{path}: {exc}") from None
+    return specs, shape[0]

@@ -1,10 +1,14 @@
-"""A trained network described neutrally: layer sizes, activation, flat weights, preprocessing, metrics.
+"""A trained network: its layers (sb3gen.layers), activation, flat weights, preprocessing, metrics.
 
-Flat weight layout (the day-2 article's, also the order of `export-weights --format lines`):
-for each layer in order, its n_out x n_in weights output neuron by output neuron (row j holds the n_in
-weights INTO output neuron j, i.e. column j of Keras' kernel: the transpose of the kernel), then its n_out
-biases. For 196-8-4-10: W1 (8 rows of 196), b1 (8), W2 (4 rows of 8), b2 (4), W3 (10 rows of 4), b3 (10).
-Hidden layers use `hidden_activation`; the output layer is always softmax.
+Flat weight layout (the day-2 article's, also the order of `export-weights --format lines`; sb3gen/layers.py
+has it for every layer kind): for each dense layer in order, its n_out x n_in weights output neuron by
+output neuron (row j holds the n_in weights INTO output neuron j, i.e. column j of Keras' kernel: the
+transpose of the kernel), then its n_out biases. For 196-8-4-10: W1 (8 rows of 196), b1 (8), W2 (4 rows
+of 8), b2 (4), W3 (10 rows of 4), b3 (10). A conv layer stores filter by filter its kernel (kernel row,
+kernel column, input channel), then the filters' biases.
+Hidden layers use `hidden_activation`; the output layer is always softmax. An MLP is given by its
+`layer_sizes`; a network with conv and pooling layers by `layer_specs` (then `layer_sizes` is derived: the
+flat size of the input and of every layer's output).
 """
 
 from __future__ import annotations
@@ -16,13 +20,26 @@ from typing import Any
 
 import numpy as np
 
+from sb3gen import layers as layer_kinds
 from sb3gen.errors import Sb3genError
 from sb3gen.files import write_text_atomic
+from sb3gen.layers import Layer, LayerSpec
 from sb3gen.ml.preprocess import PreprocessSettings
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "relu")
 FORMAT_NAME = "sb3gen-network"
 FORMAT_VERSION = 1
+
+
+EXACT_DIGITS = 17  # every float64 reads back exactly from 17 significant digits
+
+
+def round_weights(weights: np.ndarray, digits: int) -> np.ndarray:
+    """Weights rounded to `digits` significant digits (the fourth article's size/accuracy trade-off): the
+    project stores their shortest text, so project.json shrinks; 17 leaves them exact."""
+    if digits >= EXACT_DIGITS:
+        return np.asarray(weights, dtype=np.float64).copy()
+    return np.array([float(f"{w:.{digits}g}") for w in np.asarray(weights, dtype=np.float64).tolist()])
 
 
 def weight_count(layer_sizes: list[int]) -> int:
@@ -62,57 +79,90 @@ class Network:
     weights: np.ndarray  # float64, flat, layout in the module docstring
     preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)
     metrics: dict[str, Any] = field(default_factory=dict)
+    layer_specs: list[LayerSpec] | None = None  # None: dense layers of `layer_sizes`
+    layers: list[Layer] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.layer_sizes = [int(n) for n in self.layer_sizes]
-        check_shape(self.layer_sizes, self.hidden_activation)
+        if self.layer_specs is None:
+            self.layer_sizes = [int(n) for n in self.layer_sizes]
+            check_shape(self.layer_sizes, self.hidden_activation)
+            if self.layer_sizes[0] != self.preprocess.n_inputs:
+                raise Sb3genError(f"the first layer takes {self.layer_sizes[0]} inputs but preprocessing "
+                                  f"gives {self.preprocess.size}x{self.preprocess.size} = "
+                                  f"{self.preprocess.n_inputs}")
+            specs = layer_kinds.mlp_specs(self.layer_sizes, self.hidden_activation)
+            self.layers = layer_kinds.describe(layer_kinds.input_shape(self.layer_sizes[0]), specs)
+        else:
+            if self.hidden_activation not in HIDDEN_ACTIVATIONS:
+                raise Sb3genError(f"hidden activation must be one of {', '.join(HIDDEN_ACTIVATIONS)}, "
+                                  f"got {self.hidden_activation!r}")
+            self.layer_specs = list(self.layer_specs)
+            side = self.preprocess.size
+            self.layers = layer_kinds.describe((side, side, 1), self.layer_specs)
+            self.layer_sizes = layer_kinds.flat_sizes(self.layers)
         self.weights = np.asarray(self.weights, dtype=np.float64).ravel()
-        expected = weight_count(self.layer_sizes)
+        expected = layer_kinds.weight_count(self.layers)
         if self.weights.size != expected:
-            raise Sb3genError(f"layers {layers_text(self.layer_sizes)} need {expected:,} weights and biases, "
+            raise Sb3genError(f"layers {self.shape_text} need {expected:,} weights and biases, "
                               f"got {self.weights.size:,}")
-        if self.layer_sizes[0] != self.preprocess.n_inputs:
-            raise Sb3genError(f"the first layer takes {self.layer_sizes[0]} inputs but preprocessing gives "
-                              f"{self.preprocess.size}x{self.preprocess.size} = {self.preprocess.n_inputs}")
         if not np.all(np.isfinite(self.weights)):
             raise Sb3genError("the weights contain NaN or infinite values (training diverged?)")
 
+    @property
+    def is_mlp(self) -> bool:
+        return self.layer_specs is None
+
+    @property
+    def shape_text(self) -> str:
+        """'196-32-10' for an MLP; '14x14 conv 8 3x3 relu, maxpool 2x2, dense 32 relu, dense 10 softmax'."""
+        if self.is_mlp:
+            return layers_text(self.layer_sizes)
+        side = self.preprocess.size
+        return f"{side}x{side} " + ", ".join(layer_kinds.layer_text(layer) for layer in self.layers)
+
     def layer_slices(self) -> list[tuple[int, int, int, int]]:
-        """(w_offset, n_in, n_out, b_offset) per layer, 0-based offsets into `weights`."""
-        slices = []
-        offset = 0
-        for n_in, n_out in zip(self.layer_sizes, self.layer_sizes[1:], strict=False):
-            slices.append((offset, n_in, n_out, offset + n_in * n_out))
-            offset += (n_in + 1) * n_out
-        return slices
+        """(w_offset, fan_in, units, b_offset) per layer with weights, 0-based offsets into `weights`."""
+        return [(layer.w_offset, layer.fan_in, layer.units, layer.b_offset)
+                for layer in self.layers if layer.units]
 
     def layer_arrays(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(W of shape (n_out, n_in), b of shape (n_out,)) per layer, views into `weights`."""
+        """(W of shape (units, fan_in), b of shape (units,)) per layer with weights, views into `weights`."""
         return [(self.weights[w : w + n_in * n_out].reshape(n_out, n_in), self.weights[b : b + n_out])
                 for w, n_in, n_out, b in self.layer_slices()]
 
     def forward(self, inputs: np.ndarray) -> np.ndarray:
         """Class probabilities (N, 10) for preprocessed inputs (N, n_inputs), in float64 numpy."""
         a = np.atleast_2d(np.asarray(inputs, dtype=np.float64))
-        layers = self.layer_arrays()
-        for index, (w, b) in enumerate(layers):
-            z = a @ w.T + b
-            if index == len(layers) - 1:
+        a = a.reshape(len(a), *self.layers[0].in_shape)
+        for layer in self.layers:
+            w = self.weights[layer.w_offset : layer.b_offset].reshape(layer.units, layer.fan_in)
+            b = self.weights[layer.b_offset : layer.end]
+            if layer.kind == "dense":
+                z = a.reshape(len(a), -1) @ w.T + b
+            elif layer.kind == "conv":
+                z = _conv(a, w.reshape(layer.units, layer.window, layer.window, -1), b)
+            else:
+                z = _maxpool(a, layer.window)
+            if layer.activation == "softmax":
                 z = z - z.max(axis=1, keepdims=True)
                 e = np.exp(z)
                 a = e / e.sum(axis=1, keepdims=True)
-            elif self.hidden_activation == "relu":
+            elif layer.activation == "relu":
                 a = np.maximum(z, 0.0)
-            else:
+            elif layer.activation == "sigmoid":
                 a = 1.0 / (1.0 + np.exp(-z))
+            else:
+                a = z
         return a
 
     def describe(self) -> str:
-        return (f"{layers_text(self.layer_sizes)} {self.hidden_activation} (softmax output), "
-                f"{self.weights.size:,} weights and biases")
+        if self.is_mlp:
+            return (f"{layers_text(self.layer_sizes)} {self.hidden_activation} (softmax output), "
+                    f"{self.weights.size:,} weights and biases")
+        return f"{self.shape_text}, {self.weights.size:,} weights and biases"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
             "layer_sizes": self.layer_sizes,
@@ -124,6 +174,12 @@ class Network:
                               "then n_out biases",
             "weights": [float(w) for w in self.weights],  # json writes repr(): exact float64 round trip
         }
+        if not self.is_mlp:  # MLP files stay as they were
+            data["layers"] = [spec.to_dict() for spec in self.layer_specs or []]
+            data["weights_layout"] = ("per layer with weights: unit by unit (dense: output neuron, conv: "
+                                      "filter with its kernel rows, columns, input channels) the weights "
+                                      "into it, then one bias per unit")
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1)
@@ -139,7 +195,8 @@ class Network:
             return cls(layer_sizes=list(data["layer_sizes"]), hidden_activation=data["hidden_activation"],
                        weights=np.array(data["weights"], dtype=np.float64),
                        preprocess=PreprocessSettings.from_dict(data.get("preprocess", {})),
-                       metrics=dict(data.get("metrics", {})))
+                       metrics=dict(data.get("metrics", {})),
+                       layer_specs=layer_kinds.specs_from_dicts(data["layers"]) if "layers" in data else None)
         except (KeyError, TypeError, ValueError) as exc:
             raise Sb3genError(f"{source}: malformed network file ({type(exc).__name__}: {exc})") from exc
 
@@ -164,3 +221,21 @@ class Network:
         except (OSError, UnicodeDecodeError) as exc:
             raise Sb3genError(f"{path}: cannot read network file ({exc})") from exc
         return cls.from_json(text, str(path))
+
+
+def _conv(a: np.ndarray, kernels: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Valid k x k convolution, stride 1: a (N, rows, cols, channels), kernels (filters, k, k, channels)."""
+    k = kernels.shape[1]
+    rows, cols = a.shape[1] - k + 1, a.shape[2] - k + 1
+    z = np.zeros((len(a), rows, cols, len(kernels))) + b
+    for ky in range(k):
+        for kx in range(k):
+            z = z + a[:, ky : ky + rows, kx : kx + cols, :] @ kernels[:, ky, kx, :].T
+    return z
+
+
+def _maxpool(a: np.ndarray, size: int) -> np.ndarray:
+    n, rows, cols, channels = a.shape
+    rows, cols = rows // size, cols // size
+    a = a[:, : rows * size, : cols * size, :].reshape(n, rows, size, cols, size, channels)
+    return a.max(axis=(2, 4))

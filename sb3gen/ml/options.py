@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sb3gen.errors import Sb3genError
 from sb3gen.ml.network import HIDDEN_ACTIVATIONS, parse_layer_sizes
-from sb3gen.ml.presets import PRESETS
+from sb3gen.ml.presets import ARCHITECTURES, PRESETS
 
 SEED_LIMIT = 2**32  # numpy's and Keras' seeds are 0 .. 2**32 - 1
 
@@ -74,6 +74,44 @@ def add_shape(parser, what: str) -> None:
     parser.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
                         help="inverted input (ink 0, background 1), as the day-2 article; network.json "
                              "records it")
+
+
+def number_list(text: str) -> list[int]:
+    """'8,16' -> [8, 16], checked while parsing."""
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not whole numbers separated by commas") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r} needs positive whole numbers")
+    return values
+
+
+def weight_digits(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 3 <= value <= 17:
+        raise argparse.ArgumentTypeError(f"{value} is outside 3 .. 17 significant digits")
+    return value
+
+
+def add_arch(parser) -> None:
+    """--arch, --filters, --dense: a convolutional network instead of the MLP."""
+    parser.add_argument("--arch", choices=ARCHITECTURES,
+                        help="mlp (dense layers, --layers) or cnn: Conv2D 3x3 relu layers (--filters), "
+                             "MaxPooling2D 2x2, dense relu layers (--dense), 10 softmax (default: mlp)")
+    parser.add_argument("--filters", type=number_list, metavar="N[,N]",
+                        help="filters of the one or two conv layers, e.g. 8 or 8,16 (default: 8)")
+    parser.add_argument("--dense", type=number_list, metavar="N[,N]",
+                        help="neurons of the CNN's hidden dense layers (default: 32)")
+
+
+def arch_changes(args: argparse.Namespace) -> dict:
+    """TrainConfig.with_changes arguments of --arch, --filters, --dense (--filters/--dense imply cnn)."""
+    arch = args.arch or ("cnn" if args.filters or args.dense else None)
+    return {"arch": arch, "filters": args.filters, "dense": args.dense}
 
 
 def add_network_sources(parser, default_network: Path | None) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from sb3gen.ml.augment import augmented_copies
 from sb3gen.ml.dataset import Dataset, load_mnist
 from sb3gen.ml.evaluate import Evaluation, evaluate_network
-from sb3gen.ml.network import Network, layers_text
+from sb3gen.ml.network import Network
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
 from sb3gen.ml.presets import TrainConfig
 from sb3gen.ml.redraw import redrawn_frames
@@ -111,7 +111,7 @@ def train_held_out(config: TrainConfig, data: PreparedData, *, out_dir: str | Pa
     x_test, y_test = data.held_out()
     n_copies = config.augment_copies + config.redraw_copies
     augmented = f" (and {n_copies} augmented copies of each)" if n_copies else ""
-    log(f"training {layers_text(config.layer_sizes)} {config.hidden_activation} with Keras: {config.epochs} "
+    log(f"training {config.shape_text} with Keras: {config.epochs} "
         f"epochs on {len(y_train) // (1 + n_copies):,} images{augmented}, {len(y_validation):,} for "
         f"validation; {len(y_test):,} held out for testing")
     validation = (x_validation, y_validation) if len(y_validation) else None

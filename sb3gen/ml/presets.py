@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from sb3gen import layers as layer_kinds
 from sb3gen.errors import Sb3genError
+from sb3gen.layers import LayerSpec
 from sb3gen.ml.network import check_shape
+
+ARCHITECTURES = ("mlp", "cnn")
 
 
 @dataclass(frozen=True)
@@ -21,11 +25,26 @@ class TrainConfig:
     invert: bool = False  # train on inverted input (ink 0, background 1), as the day-2 article did
     augment_copies: int = 0  # augmented copies of each training image (sb3gen.ml.augment), 0 = none
     redraw_copies: int = 0  # copies redrawn on the pad and normalised like `predict pad` (sb3gen.ml.redraw)
-    dropout: float = 0.0  # Keras Dropout after each hidden layer while training (none in Scratch)
-    weight_decay: float = 0.0  # L2 penalty on the kernels
+    # Keras Dropout while training only (none in Scratch): after each hidden layer of an MLP, before each
+    # Dense layer of a CNN
+    dropout: float = 0.0
+    weight_decay: float = 0.0  # L2 penalty on the kernels (MLP)
+    arch: str = "mlp"  # "cnn": Conv2D 3x3 relu per `filters`, MaxPooling2D 2x2, Dense relu per `dense`, 10
+    filters: list[int] = field(default_factory=lambda: [8])
+    dense: list[int] = field(default_factory=lambda: [32])
 
     def __post_init__(self) -> None:
         check_shape(list(self.layer_sizes), self.hidden_activation)
+        if self.arch not in ARCHITECTURES:
+            raise Sb3genError(f"--arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        if self.arch == "cnn":
+            if not 1 <= len(self.filters) <= 2 or any(int(f) < 1 for f in self.filters):
+                raise Sb3genError(f"--filters takes one or two positive numbers, got {self.filters}")
+            if any(int(d) < 1 for d in self.dense):
+                raise Sb3genError(f"--dense takes positive numbers, got {self.dense}")
+            object.__setattr__(self, "hidden_activation", "relu")  # the conv layers' and dense layers'
+            side = layer_kinds.input_shape(self.layer_sizes[0])
+            layer_kinds.describe(side, self.layer_specs() or [])  # refuses shapes that do not fit 14x14
         if self.epochs < 1 or self.batch_size < 1:
             raise Sb3genError(f"epochs and batch size must be >= 1 (got {self.epochs}, {self.batch_size})")
         if not 0.0 <= self.validation_split < 1.0:
@@ -42,7 +61,26 @@ class TrainConfig:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.arch == "mlp":  # MLP records stay as they were
+            for name in ("arch", "filters", "dense"):
+                data.pop(name)
+        return data
+
+    def layer_specs(self) -> list[LayerSpec] | None:
+        """The CNN's layers (sb3gen.layers); None for an MLP (its `layer_sizes` say it all)."""
+        if self.arch == "mlp":
+            return None
+        return ([LayerSpec("conv", int(f), "relu") for f in self.filters] + [LayerSpec("maxpool", 2)]
+                + [LayerSpec("dense", int(d), "relu") for d in self.dense]
+                + [LayerSpec("dense", 10, layer_kinds.OUTPUT_ACTIVATION)])
+
+    @property
+    def shape_text(self) -> str:
+        if self.arch == "mlp":
+            return f"{'-'.join(str(n) for n in self.layer_sizes)} {self.hidden_activation}"
+        return ("CNN conv " + ",".join(str(f) for f in self.filters) + " (3x3 relu), maxpool 2x2, dense "
+                + ",".join(str(d) for d in self.dense) + " relu, 10 softmax")
 
 
 PRESETS: dict[str, TrainConfig] = {

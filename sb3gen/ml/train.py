@@ -13,7 +13,13 @@ import numpy as np
 
 from sb3gen.errors import Sb3genError
 from sb3gen.files import write_text_atomic
-from sb3gen.ml.keras_model import build_keras_model, flatten_keras, import_keras, to_model_input
+from sb3gen.ml.keras_model import (
+    build_keras_cnn,
+    build_keras_model,
+    flatten_keras,
+    import_keras,
+    to_model_input,
+)
 from sb3gen.ml.network import Network, layers_text
 from sb3gen.ml.preprocess import PreprocessSettings
 from sb3gen.ml.presets import TrainConfig
@@ -54,8 +60,12 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
     make_deterministic(config.seed)
 
     order = np.random.default_rng(config.seed).permutation(len(x_train))
-    model = build_keras_model(list(config.layer_sizes), config.hidden_activation, dropout=config.dropout,
-                              weight_decay=config.weight_decay)
+    specs = config.layer_specs()
+    if specs is None:
+        model = build_keras_model(list(config.layer_sizes), config.hidden_activation, dropout=config.dropout,
+                                  weight_decay=config.weight_decay)
+    else:
+        model = build_keras_cnn(specs, preprocess.size, config.dropout)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if validation is None:
@@ -92,7 +102,7 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
         metrics["test_accuracy"] = float(np.mean(predictions == np.asarray(y_test)))
 
     net = Network(list(config.layer_sizes), config.hidden_activation, flatten_keras(model), preprocess,
-                  metrics)
+                  metrics, layer_specs=specs)
     if out_dir is not None:
         write_training_outputs(Path(out_dir), history, metrics, x_test, y_test, predictions, preprocess,
                                seconds)
@@ -138,6 +148,8 @@ def write_training_outputs(out_dir: Path, history: dict[str, list[float]], metri
 
 def training_title(metrics: dict[str, Any]) -> str:
     config = metrics["config"]
-    return (f"{layers_text(config['layer_sizes'])} {config['hidden_activation']}, "
+    shape = TrainConfig(**config).shape_text if "arch" in config else \
+        f"{layers_text(config['layer_sizes'])} {config['hidden_activation']}"
+    return (f"{shape}, "
             f"{metrics['train_images']:,} training images, batch {config['batch_size']}, "
             f"lr {config['learning_rate']}")

@@ -21,13 +21,14 @@ import argparse
 from pathlib import Path
 
 from sb3gen.ml import options
-from sb3gen.ml.network import layers_text, parse_layer_sizes
+from sb3gen.ml.network import parse_layer_sizes
 from sb3gen.ml.presets import PRESETS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_preset(parser)
     options.add_shape(parser, "to train")
+    options.add_arch(parser)
     options.add_training(parser)
     parser.add_argument("--batch-size", type=options.positive_int, help="images per Adam step")
     parser.add_argument("--learning-rate", type=float, help="Adam's learning rate")
@@ -42,7 +43,7 @@ def config_from_args(args: argparse.Namespace):
     return PRESETS[args.preset].with_changes(
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
         hidden_activation=args.activation, epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, invert=args.invert, seed=args.seed)
+        learning_rate=args.learning_rate, invert=args.invert, seed=args.seed, **options.arch_changes(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     # The outputs are one set (sb3gen.files.OutputSet): an unwritable --out is refused before training, and
     # a failure or Ctrl-C leaves the previous set.
     with OutputSet(args.out, option="--out") as out:
-        print(f"training {layers_text(config.layer_sizes)} {config.hidden_activation}, {config.epochs} "
+        print(f"training {config.shape_text}, {config.epochs} "
               f"epochs, batch {config.batch_size}, seed {config.seed}"
               f"{', inverted input' if config.invert else ''}")
         result = train_from_data(config, args.data, n_train=n_train, n_test=n_test,

@@ -11,6 +11,8 @@ from functools import cache
 
 import numpy as np
 
+from sb3gen import layers as layer_kinds
+from sb3gen.layers import LayerSpec
 from sb3gen.reference.packed import symbol_count
 
 STAND_IN_WEIGHT = -0.011111111111111112  # repr is 20 characters, as long as a float64 weight's usually gets
@@ -22,30 +24,37 @@ def bytes_per_image(n_inputs: int) -> int:
 
 
 @cache
-def base_bytes(layer_sizes: tuple[int, ...], hidden_activation: str, math: str, lang: str) -> int:
-    """project.json bytes of the project with one train and one test image, less those two images."""
+def base_bytes(layer_sizes: tuple[int, ...], hidden_activation: str, math: str, lang: str,
+               specs: tuple[LayerSpec, ...] | None = None) -> int:
+    """project.json bytes of the project with one train and one test image, less those two images.
+    `specs`: a CNN's layers (sb3gen.layers); None for the dense layers of `layer_sizes`."""
     from sb3gen.project.network import build_network_project
     from sb3gen.scratch import compile_project
     from sb3gen.scratch.packer import project_json_bytes
 
-    n_weights = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:], strict=False))
+    shape = layer_kinds.input_shape(layer_sizes[0])
+    layers = layer_kinds.describe(shape, list(specs) if specs else
+                                  layer_kinds.mlp_specs(list(layer_sizes), hidden_activation))
+    n_weights = layer_kinds.weight_count(layers)
     image = np.zeros((1, layer_sizes[0]), dtype=np.int64)
     project = build_network_project(list(layer_sizes), hidden_activation, np.full(n_weights, STAND_IN_WEIGHT),
-                                    image, [0], image, [0], math=math, lang=lang)
+                                    image, [0], image, [0], math=math, lang=lang, layers=layers)
     size = len(project_json_bytes(compile_project(project).project_json))
     return size - 2 * bytes_per_image(layer_sizes[0])
 
 
-def images_that_fit(layer_sizes: list[int], hidden_activation: str, *, math: str, lang: str) -> int:
+def images_that_fit(layer_sizes: list[int], hidden_activation: str, *, math: str, lang: str,
+                    specs: list[LayerSpec] | None = None) -> int:
     """Train + test images that keep project.json within the website's limit."""
     from sb3gen.scratch.packer import PROJECT_JSON_LIMIT
 
-    room = PROJECT_JSON_LIMIT - base_bytes(tuple(layer_sizes), hidden_activation, math, lang)
+    room = PROJECT_JSON_LIMIT - base_bytes(tuple(layer_sizes), hidden_activation, math, lang,
+                                           tuple(specs) if specs else None)
     return max(0, room // bytes_per_image(layer_sizes[0]))
 
 
 def check_image_counts(n_train: int, n_test: int, layer_sizes: list[int], hidden_activation: str, *,
-                       math: str, lang: str) -> str | None:
+                       math: str, lang: str, specs: list[LayerSpec] | None = None) -> str | None:
     """None when the counts fit, else a one-line reason that says how many images would."""
     from sb3gen.scratch.packer import LIST_LIMIT, PROJECT_JSON_LIMIT
 
@@ -53,9 +62,10 @@ def check_image_counts(n_train: int, n_test: int, layer_sizes: list[int], hidden
         if count > LIST_LIMIT:
             return (f"{count:,} {what} images are over Scratch's {LIST_LIMIT:,} items per list (one item per "
                     f"image): use at most {LIST_LIMIT:,}")
-    fit = images_that_fit(layer_sizes, hidden_activation, math=math, lang=lang)
+    fit = images_that_fit(layer_sizes, hidden_activation, math=math, lang=lang, specs=specs)
     if n_train + n_test > fit:
-        estimate = base_bytes(tuple(layer_sizes), hidden_activation, math, lang) + \
+        estimate = base_bytes(tuple(layer_sizes), hidden_activation, math, lang,
+                              tuple(specs) if specs else None) + \
             (n_train + n_test) * bytes_per_image(layer_sizes[0])
         return (f"{n_train:,} training + {n_test:,} test images make project.json about {estimate:,} bytes, "
                 f"over the website's {PROJECT_JSON_LIMIT:,}: {fit:,} images fit in all (choose with "

@@ -10,11 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from sb3gen import layers as layer_kinds
 from sb3gen.errors import Sb3genError
+from sb3gen.layers import Layer
 from sb3gen.project import ui
 from sb3gen.project.comments import COMMENTS
 from sb3gen.project.image_codec import SYMBOLS, encode_images
-from sb3gen.project.plan import LayerPlan, plan_layers
+from sb3gen.project.plan import KIND_VARIABLES, LayerPlan, plan_layers
 from sb3gen.project.ui_i18n import LANGUAGES
 from sb3gen.reference import packed, schedule, tables
 from sb3gen.reference.network import MATH_MODES, NATIVE_LOG_FLOOR
@@ -30,6 +32,7 @@ DEFAULT_LEARNING_RATE = 0.2
 # 34.8% held-out accuracy at 0.2, 91.1% at 0.05, 96.1% at 0.01 (reference.ReferenceNetwork, measured)
 RELU_LEARNING_RATE = 0.01
 DEFAULT_LEARNING_RATE_DECAY = 1.0
+CNN_LEARNING_RATE = 0.05  # per-sample SGD of a CNN diverges at 0.1 from random weights
 DEFAULT_SHUFFLE_SEED = 1  # first `random state` of the shuffle generator (1 .. 2147483646)
 # TurboWarp compiles each custom block to one JavaScript function, and the browser's optimising compiler gives
 # up on very long ones (measured: a 320-multiply-add block ran 30x slower than the same work in ten blocks).
@@ -90,11 +93,14 @@ def build_network_project(
     shuffle_seed: int = DEFAULT_SHUFFLE_SEED,
     ui_settings: dict[str, Any] | None = None,
     test_accuracy: float | None = None,
+    layers: list[Layer] | None = None,
 ) -> Project:
     """The whole project: stage lists/variables pre-filled, Network sprite scripts, and the UI if available.
 
     Images are (N, n_inputs) arrays of 0/1; weights the flat day-2 layout. `test_accuracy` (percent, what
-    `test` gives for the shipped weights) fills the accuracy monitor before anyone has pressed Test."""
+    `test` gives for the shipped weights) fills the accuracy monitor before anyone has pressed Test.
+    `layers` (sb3gen.layers) describes a network with conv and pooling layers; None: the dense layers of
+    `layer_sizes`."""
     if math not in MATH_MODES:
         raise Sb3genError(f"--math must be one of {', '.join(MATH_MODES)}, not {math!r}")
     if lang not in LANGUAGES:
@@ -103,7 +109,11 @@ def build_network_project(
         raise Sb3genError(f"the shuffle seed must be 1 to 2147483646, not {shuffle_seed}")
     if learning_rate_decay < 0:
         raise Sb3genError(f"the learning rate decay must not be negative, not {learning_rate_decay}")
-    layers = plan_layers(list(layer_sizes), hidden_activation)
+    if layers is None:
+        layers = layer_kinds.describe(layer_kinds.input_shape(int(layer_sizes[0])),
+                                      layer_kinds.mlp_specs(list(layer_sizes), hidden_activation))
+    layer_sizes = layer_kinds.flat_sizes(layers)
+    plans = plan_layers(layers)
     n_inputs = int(layer_sizes[0])
     weights_list = [float(w) for w in np.asarray(weights, dtype=np.float64).ravel()]
     stage = Stage()
@@ -127,6 +137,8 @@ def build_network_project(
         "digit accuracy": [],
         "mistakes": [],
     })
+    if not layer_kinds.is_dense_only(layers):  # MLP projects stay as they were: dense is the default
+        stage.lists["layer kinds"] = [layer_kinds.layer_text(layer) for layer in layers]
     if math == "tables":
         stage.lists["exp table"] = tables.exp_table().tolist()
         stage.lists["log table"] = tables.log_table().tolist()
@@ -145,7 +157,7 @@ def build_network_project(
     ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
     # The editor opens on the first sprite: a small UI sprite loads in seconds, the 4,000-block Network
     # sprite's scripts took 16-52 s to lay out in the browser test.
-    project.sprites.append(network_sprite(layers, n_inputs, math=math, lang=lang))
+    project.sprites.append(network_sprite(plans, n_inputs, math=math, lang=lang))
     return project
 
 
@@ -156,10 +168,13 @@ def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: s
     for layer in layers:
         names.extend(layer.names)
         names.extend(layer.delta_names)
+        names.extend(name for name in KIND_VARIABLES[layer.kind] if name not in names)
     sprite.variables.update({name: 0 for name in names})
     first, count, offsets = packed.bit_tables()
     sprite.lists.update({"stroke pixels": [], "first bit": list(first), "bit count": list(count),
                          "bit offsets": list(offsets)})
+    for layer in layers:
+        sprite.lists.update(layer.lists)
     context = template_context(layers, n_inputs, math=math, lang=lang)
     for name in TEMPLATES:
         sprite.add_scripts(render_template(f"network/{name}", **context), f"network/{name}")

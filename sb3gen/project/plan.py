@@ -1,11 +1,19 @@
 """What the network templates need to know at compile time: names, sizes and item numbers per layer.
 
-Item numbers are 1-based (Scratch lists) into the flat `weights` list of the day-2 layout.
+Read from the neutral layer description (sb3gen.layers); item numbers are 1-based (Scratch lists) into the
+flat `weights` list of the day-2 layout.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from sb3gen.layers import Layer, check_runnable
+
+# One template per layer kind: its macros forward, deltas (of the layer before it), update, randomize.
+KIND_TEMPLATES = {"dense": "network/dense.sb", "conv": "network/conv.sb", "maxpool": "network/maxpool.sb"}
+# Sprite variables a kind's blocks use besides the per-neuron ones.
+KIND_VARIABLES = {"dense": (), "conv": ("patch", "g"), "maxpool": ("winner", "best", "map #", "a")}
 
 
 @dataclass(frozen=True)
@@ -23,8 +31,14 @@ class NeuronGroup:
 
 
 @dataclass(frozen=True)
+class Tap:
+    number: int  # 0-based, kernel row by kernel row
+    pixel: int  # item of the pixel under this tap, counted from the patch's top-left item - 1
+
+
+@dataclass(eq=False)
 class LayerPlan:
-    number: int  # 1 = first dense layer
+    number: int  # 1 = first layer
     n_in: int
     n_out: int
     w_offset: int  # 0-based index of the first weight in the flat list
@@ -32,10 +46,121 @@ class LayerPlan:
     activation: str  # "sigmoid" | "relu" | "softmax"
     names: tuple[str, ...]  # one sprite variable per output neuron
     input_names: tuple[str, ...] | None  # the previous layer's variables (None: the 0/1 input pixels)
+    layer: Layer  # the neutral description: kind, shapes, window
+    previous: LayerPlan | None = field(default=None, repr=False)
+    next: LayerPlan | None = field(default=None, repr=False)
+
+    @property
+    def kind(self) -> str:
+        return self.layer.kind
+
+    # --- feature maps (conv, maxpool): sprite lists ordered (row, column, channel) ------------------------
+    @property
+    def map_list(self) -> str | None:
+        return None if self.kind == "dense" else f"layer {self.number} maps"
+
+    @property
+    def winner_list(self) -> str:
+        return f"layer {self.number} winners"
+
+    @property
+    def delta_list(self) -> str:
+        return f"δ layer {self.number} maps"
+
+    @property
+    def patch_list(self) -> str:
+        return f"layer {self.number} patches"
+
+    @property
+    def input_list(self) -> str | None:
+        """The list a dense layer reads when it follows a conv or pool layer."""
+        return self.previous.map_list if self.previous is not None else None
+
+    @property
+    def in_rows(self) -> int:
+        return self.layer.in_shape[0]
+
+    @property
+    def in_cols(self) -> int:
+        return self.layer.in_shape[1]
+
+    @property
+    def out_rows(self) -> int:
+        return self.layer.out_shape[0]
+
+    @property
+    def out_cols(self) -> int:
+        return self.layer.out_shape[1]
+
+    @property
+    def channels(self) -> int:
+        return self.layer.out_shape[2]
+
+    @property
+    def window(self) -> int:
+        return self.layer.window
+
+    @property
+    def taps(self) -> list[Tap]:
+        k = self.window
+        return [Tap(ky * k + kx, ky * self.in_cols + kx + 1) for ky in range(k) for kx in range(k)]
+
+    def kernel_item(self, unit: int, tap: int) -> int:
+        return self.w_offset + unit * self.layer.fan_in + tap + 1
+
+    def patches(self) -> list[int]:
+        """Per conv position (row by row): the item before its patch's top-left pixel."""
+        return [oy * self.in_cols + ox for oy in range(self.out_rows) for ox in range(self.out_cols)]
+
+    def window_items(self, channel: int) -> list[int]:
+        """Items of a pool window's inputs for `channel`, counted from its top-left item - 1, row by row."""
+        size, c = self.window, self.layer.in_shape[2]
+        return [(dy * self.in_cols + dx) * c + channel + 1 for dy in range(size) for dx in range(size)]
+
+    @property
+    def row_skip(self) -> int:
+        """Items from the end of one row of windows to the start of the next."""
+        size, c = self.window, self.layer.in_shape[2]
+        return ((size - 1) * self.in_cols + self.in_cols - self.out_cols * size) * c
+
+    # --- weights ------------------------------------------------------------------------------------
+    @property
+    def has_weights(self) -> bool:
+        return self.layer.units > 0
+
+    @property
+    def has_deltas(self) -> bool:
+        """A `layer N deltas` block: dense layers and pools (a conv reads its deltas from the pool)."""
+        return self.kind != "conv" and not self.is_output
+
+    @property
+    def fan_in(self) -> int:
+        return self.layer.fan_in
+
+    @property
+    def units(self) -> int:
+        return self.layer.units
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return (*self.names, *self.delta_names)
+
+    @property
+    def lists(self) -> dict[str, list[int]]:
+        """Sprite lists of the layer, with their initial items."""
+        if self.kind == "conv":
+            return {"pixels": [], self.map_list: [], self.patch_list: self.patches()}
+        if self.kind == "maxpool":
+            return {self.map_list: [], self.winner_list: [], self.delta_list: []}
+        return {}
+
+    @property
+    def template(self) -> str:
+        return KIND_TEMPLATES[self.layer.kind]
 
     @property
     def is_first(self) -> bool:
-        return self.input_names is None
+        return self.number == 1
 
     @property
     def is_output(self) -> bool:
@@ -43,7 +168,7 @@ class LayerPlan:
 
     @property
     def delta_names(self) -> tuple[str, ...]:
-        return tuple(f"δ{name}" for name in self.names)
+        return tuple(f"δ{name}" for name in self.names) if self.kind == "dense" else ()
 
     def weight_item(self, neuron: int, source: int) -> int:
         """Item of the weight into `neuron` from input `source` (both 0-based)."""
@@ -58,13 +183,13 @@ class LayerPlan:
 
     @property
     def init_limit(self) -> str:
-        """Fan-in scaled range of `randomize weights`: uniform in +-1/sqrt(n_in), as text for the block."""
-        return repr(1.0 / self.n_in ** 0.5)
+        """Fan-in scaled range of `randomize weights`: uniform in +-1/sqrt(fan-in), as text for the block."""
+        return repr(1.0 / self.layer.fan_in ** 0.5)
 
     @property
     def init_limit_rounded(self) -> str:
         """The same for people (comments): 0.0714, not 0.07142857142857142."""
-        return f"{1.0 / self.n_in ** 0.5:.3g}"
+        return f"{1.0 / self.layer.fan_in ** 0.5:.3g}"
 
     def groups(self, size: int) -> list[NeuronGroup]:
         """The neurons in groups of `size` (the last may be smaller)."""
@@ -74,22 +199,30 @@ class LayerPlan:
     def items_note(self, template: str) -> str:
         """Fill a comment saying which `weights` items hold this layer's rows and biases."""
         first_bias = self.b_offset + 1
-        return template.format(first=self.w_offset + 1, last=self.b_offset, rows=self.n_out, n_in=self.n_in,
-                               first_bias=first_bias, last_bias=self.b_offset + self.n_out)
+        return template.format(first=self.w_offset + 1, last=self.b_offset, rows=self.units, n_in=self.fan_in,
+                               first_bias=first_bias, last_bias=self.b_offset + self.units)
 
 
-def plan_layers(layer_sizes: list[int], hidden_activation: str) -> list[LayerPlan]:
+def plan_layers(layers: list[Layer]) -> list[LayerPlan]:
+    check_runnable(layers)
     plans: list[LayerPlan] = []
-    offset = 0
-    previous: tuple[str, ...] | None = None
-    count = len(layer_sizes) - 1
-    for number, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:], strict=False), start=1):
-        is_output = number == count
-        # numbered from 1 like the hidden neurons; output k answers digit k - 1 (the softmax comment says so)
-        names = tuple(f"out {k}" for k in range(1, n_out + 1)) if is_output else \
-            tuple(f"h{number}.{j}" for j in range(1, n_out + 1))
-        plans.append(LayerPlan(number, n_in, n_out, offset, offset + n_in * n_out,
-                               "softmax" if is_output else hidden_activation, names, previous))
-        offset += (n_in + 1) * n_out
-        previous = names
+    previous: LayerPlan | None = None
+    for layer in layers:
+        number = layer.number
+        if layer.kind == "conv":
+            names = tuple(f"c{number}.{f}" for f in range(1, layer.units + 1))  # one sum per filter
+        elif layer.kind == "maxpool":
+            names = ()
+        elif layer.is_output:
+            # numbered from 1 like the hidden neurons; output k answers digit k - 1 (the softmax comment)
+            names = tuple(f"out {k}" for k in range(1, layer.n_out + 1))
+        else:
+            names = tuple(f"h{number}.{j}" for j in range(1, layer.n_out + 1))
+        inputs = previous.names if previous is not None and previous.kind == "dense" else None
+        plan = LayerPlan(number, layer.n_in, layer.n_out, layer.w_offset, layer.b_offset, layer.activation,
+                         names, inputs, layer, previous)
+        if previous is not None:
+            previous.next = plan
+        plans.append(plan)
+        previous = plan
     return plans

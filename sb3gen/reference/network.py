@@ -18,10 +18,13 @@ Order of work per image (what the blocks do):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from sb3gen import layers as layer_kinds
+from sb3gen.layers import Layer
 from sb3gen.reference import jsmath, tables
 
 NATIVE_LOG_FLOOR = 1e-7  # `--math native`: probabilities below this are raised to it before `ln`
@@ -34,6 +37,7 @@ class ForwardResult:
     strokes: np.ndarray  # 0-based pixel indices equal to 1, ascending
     layers: list[np.ndarray]  # input, then every layer's outputs (the last one is the probabilities)
     prediction: int  # digit 0-9
+    winners: dict[int, np.ndarray] = field(default_factory=dict)  # max-pool layer number -> winning inputs
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -51,7 +55,7 @@ class ReferenceNetwork:
     weights: np.ndarray
     learning_rate: float
     math: str = "tables"
-    _slices: list[tuple[slice, slice]] = field(init=False, repr=False)
+    layers: list[Layer] | None = None  # None: the dense layers of `layer_sizes`
 
     def __post_init__(self) -> None:
         if self.math not in MATH_MODES:
@@ -59,10 +63,13 @@ class ReferenceNetwork:
         if self.hidden_activation not in ACTIVATIONS:
             raise ValueError(f"hidden activation must be one of {ACTIVATIONS}, "
                              f"not {self.hidden_activation!r}")
-        self.layer_sizes = [int(n) for n in self.layer_sizes]
+        if self.layers is None:
+            sizes = [int(n) for n in self.layer_sizes]
+            self.layers = layer_kinds.describe(layer_kinds.input_shape(sizes[0]),
+                                               layer_kinds.mlp_specs(sizes, self.hidden_activation))
+        self.layer_sizes = layer_kinds.flat_sizes(self.layers)
         self.weights = np.array(self.weights, dtype=np.float64)  # a private copy, updated in place
-        self._slices = weight_slices(self.layer_sizes)
-        if self.weights.size != self._slices[-1][1].stop:
+        if self.weights.size != layer_kinds.weight_count(self.layers):
             raise ValueError(f"{self.weights.size} weights do not fit layers {self.layer_sizes}")
 
     # --- the blocks' elementary functions ---------------------------------------------------------
@@ -74,38 +81,29 @@ class ReferenceNetwork:
             return float(tables.table_log(p))
         return jsmath.js_log(max(p, NATIVE_LOG_FLOOR))  # the blocks raise p with an `if`, same value
 
-    def activate(self, z: np.ndarray) -> np.ndarray:
-        if self.hidden_activation == "sigmoid":
+    def activate(self, z: np.ndarray, activation: str) -> np.ndarray:
+        if activation == "sigmoid":
             return 1.0 / (1.0 + self.exp(0.0 - z))
-        return np.where(z < 0.0, 0.0, z)
+        if activation == "relu":
+            return np.where(z < 0.0, 0.0, z)
+        return z
 
     # --- weights ----------------------------------------------------------------------------------
     def layer(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """(W with shape (n_out, n_in), biases) of layer `index` (0 = first dense layer): views to update."""
-        w_slice, b_slice = self._slices[index]
-        n_in, n_out = self.layer_sizes[index], self.layer_sizes[index + 1]
-        return self.weights[w_slice].reshape(n_out, n_in), self.weights[b_slice]
+        """(W with shape (units, fan_in), biases) of layer `index` (0 = first layer): views to update."""
+        layer = self.layers[index]
+        return (self.weights[layer.w_offset : layer.b_offset].reshape(layer.units, layer.fan_in),
+                self.weights[layer.b_offset : layer.end])
 
     # --- passes -----------------------------------------------------------------------------------
     def forward(self, image: np.ndarray) -> ForwardResult:
         x = np.asarray(image, dtype=np.float64).reshape(-1)
-        strokes = np.flatnonzero(x == 1.0)
-        layers = [x]
-        n_layers = len(self.layer_sizes) - 1
-        for index in range(n_layers):
-            w, b = self.layer(index)
-            z = b.copy()
-            if index == 0:
-                for p in strokes:
-                    z = z + w[:, p]
-            else:
-                a = layers[-1]
-                for i in range(a.size):
-                    z = z + w[:, i] * a[i]
-            layers.append(self.activate(z) if index < n_layers - 1 else z)
-        probabilities, prediction = self._softmax(layers[-1])
-        layers[-1] = probabilities
-        return ForwardResult(strokes=strokes, layers=layers, prediction=prediction)
+        result = ForwardResult(strokes=np.flatnonzero(x == 1.0), layers=[x], prediction=0)
+        for index, layer in enumerate(self.layers):
+            z = FORWARD[layer.kind](self, index, result)
+            result.layers.append(z if layer.is_output else self.activate(z, layer.activation))
+        result.layers[-1], result.prediction = self._softmax(result.layers[-1])
+        return result
 
     def _softmax(self, z: np.ndarray) -> tuple[np.ndarray, int]:
         best, best_index = z[0], 0
@@ -121,33 +119,25 @@ class ReferenceNetwork:
     def train_step(self, image: np.ndarray, label: int) -> float:
         """One per-sample SGD step. Returns log(p[label]) as the blocks add it to the epoch's sum."""
         result = self.forward(image)
-        layers = result.layers
-        n_layers = len(self.layer_sizes) - 1
-        deltas: list[np.ndarray] = [np.empty(0)] * n_layers
-        out = layers[-1].copy()
+        outputs = result.layers
+        deltas: list[np.ndarray] = [np.empty(0)] * len(self.layers)
+        out = outputs[-1].copy()
         log_p = self.log(float(out[label]))
         out[label] = out[label] + -1.0
         deltas[-1] = out
-        for index in range(n_layers - 2, -1, -1):  # hidden layers, last to first, with the old weights
-            w_next, _ = self.layer(index + 1)
-            d_next = deltas[index + 1]
-            s = w_next[0, :] * d_next[0]
-            for k in range(1, d_next.size):
-                s = s + w_next[k, :] * d_next[k]
-            a = layers[index + 1]
-            if self.hidden_activation == "sigmoid":
+        for index in range(len(self.layers) - 2, -1, -1):  # last hidden layer to the first, old weights
+            s = INPUT_GRADIENT[self.layers[index + 1].kind](self, index + 1, deltas[index + 1], result)
+            a = outputs[index + 1]
+            activation = self.layers[index].activation
+            if activation == "sigmoid":
                 deltas[index] = s * (a * (1.0 - a))
-            else:
+            elif activation == "relu":
                 deltas[index] = np.where(a > 0.0, s, 0.0)
-        for index in range(n_layers):
-            g = deltas[index] * self.learning_rate
-            w, b = self.layer(index)
-            if index == 0:
-                for p in result.strokes:
-                    w[:, p] = w[:, p] - g
             else:
-                w[:] = w - np.outer(g, layers[index])
-            b[:] = b - g
+                deltas[index] = s
+        for index, layer in enumerate(self.layers):
+            if layer.units:
+                UPDATE[layer.kind](self, index, deltas[index] * self.learning_rate, result)
         return log_p
 
     def train_epoch(self, images: np.ndarray, labels: np.ndarray) -> float:
@@ -164,13 +154,168 @@ class ReferenceNetwork:
         return predictions, (correct * 100) / len(labels)
 
 
+# --- per-kind functions: forward (pre-activation outputs), input gradient, update ---------------------
+
+def _reads_a_map(net: ReferenceNetwork, index: int) -> bool:
+    """A dense layer after a conv or pool reads a list of outputs and skips the zeros (relu made them)."""
+    return index > 0 and net.layers[index - 1].kind != "dense"
+
+
+def dense_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
+    """z = bias, then + weight of each stroke pixel (layer 1), or + weight * input for inputs 1..n
+    (after a conv or pool: only the inputs above 0)."""
+    w, b = net.layer(index)
+    z = b.copy()
+    if index == 0:
+        for p in result.strokes:
+            z = z + w[:, p]
+    else:
+        a = result.layers[-1]
+        skip_zeros = _reads_a_map(net, index)
+        for i in range(a.size):
+            if not skip_zeros or a[i] > 0.0:
+                z = z + w[:, i] * a[i]
+    return z
+
+
+def dense_input_gradient(net: ReferenceNetwork, index: int, delta: np.ndarray,
+                         result: ForwardResult) -> np.ndarray:
+    """Sum over output neurons k in order of w[k, i] * delta_k, for every input i."""
+    w, _ = net.layer(index)
+    s = w[0, :] * delta[0]
+    for k in range(1, delta.size):
+        s = s + w[k, :] * delta[k]
+    return s
+
+
+def dense_update(net: ReferenceNetwork, index: int, g: np.ndarray, result: ForwardResult) -> None:
+    """w[k, i] -= g_k * input_i (layer 1: only the stroke pixels, input 1); then bias_k -= g_k."""
+    w, b = net.layer(index)
+    if index == 0:
+        for p in result.strokes:
+            w[:, p] = w[:, p] - g
+    elif _reads_a_map(net, index):
+        a = result.layers[index]
+        for i in np.flatnonzero(a > 0.0):
+            w[:, i] = w[:, i] - g * a[i]
+    else:
+        w[:] = w - np.outer(g, result.layers[index])
+    b[:] = b - g
+
+
+def _binary_image(net: ReferenceNetwork, result: ForwardResult) -> np.ndarray:
+    rows, cols, _ = net.layers[0].in_shape
+    pixels = np.zeros(rows * cols)
+    pixels[result.strokes] = 1.0
+    return pixels.reshape(rows, cols)
+
+
+def conv_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
+    """Per output position (row by row), every filter at once: z = bias, then for each kernel tap (kernel
+    row, column, input channel) + weight * input; in layer 1 (0/1 pixels) + weight where the pixel is 1.
+    Outputs in the order (row, column, filter)."""
+    layer = net.layers[index]
+    w, b = net.layer(index)
+    rows, cols, filters = layer.out_shape
+    k, channels = layer.window, layer.in_shape[2]
+    z = np.empty((rows, cols, filters))
+    if index == 0:
+        x = _binary_image(net, result)
+        for oy in range(rows):
+            for ox in range(cols):
+                s = b.copy()
+                for ky in range(k):
+                    for kx in range(k):
+                        if x[oy + ky, ox + kx] == 1.0:
+                            s = s + w[:, ky * k + kx]
+                z[oy, ox] = s
+    else:
+        a = result.layers[-1].reshape(layer.in_shape)
+        for oy in range(rows):
+            for ox in range(cols):
+                s = b.copy()
+                for tap in range(k * k * channels):
+                    ky, rest = divmod(tap, k * channels)
+                    kx, c = divmod(rest, channels)
+                    s = s + w[:, tap] * a[oy + ky, ox + kx, c]
+                z[oy, ox] = s
+    return z.ravel()
+
+
+def maxpool_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
+    """Each output = the largest of its size x size window, read row by row; the first largest wins. The
+    winners (0-based items of the input) are kept for the backward pass."""
+    layer = net.layers[index]
+    rows, cols, channels = layer.out_shape
+    size, in_cols = layer.window, layer.in_shape[1]
+    a = result.layers[-1]
+    out = np.empty(rows * cols * channels)
+    winners = np.empty(rows * cols * channels, dtype=np.int64)
+    for py in range(rows):
+        for px in range(cols):
+            for c in range(channels):
+                best_item = -1
+                for dy in range(size):
+                    for dx in range(size):
+                        item = ((py * size + dy) * in_cols + px * size + dx) * channels + c
+                        if best_item < 0 or a[item] > a[best_item]:
+                            best_item = item
+                i = (py * cols + px) * channels + c
+                out[i], winners[i] = a[best_item], best_item
+    result.winners[layer.number] = winners
+    return out
+
+
+def maxpool_input_gradient(net: ReferenceNetwork, index: int, delta: np.ndarray,
+                           result: ForwardResult) -> np.ndarray:
+    """Each output's delta goes to the input that won its window; every other input gets 0."""
+    layer = net.layers[index]
+    s = np.zeros(layer.n_in)
+    s[result.winners[layer.number]] = delta
+    return s
+
+
+def conv_update(net: ReferenceNetwork, index: int, g: np.ndarray, result: ForwardResult) -> None:
+    """Per-sample SGD of kernels and biases, one output at a time. With a max-pool after the conv only the
+    winners carry a delta: they are taken in the pool's order, only where the pooled output is above 0 (relu
+    made the rest 0). For each: bias -= g, then for each kernel tap weight -= g * input (layer 1: -= g where
+    the pixel is 1)."""
+    layer = net.layers[index]
+    w, b = net.layer(index)
+    rows, cols, filters = layer.out_shape
+    k, channels = layer.window, layer.in_shape[2]
+    if index + 1 < len(net.layers) and net.layers[index + 1].kind == "maxpool":
+        pool = net.layers[index + 1]
+        pooled = result.layers[index + 2]
+        items = result.winners[pool.number][pooled > 0.0]
+    else:
+        items = np.flatnonzero(g != 0.0)
+    x = _binary_image(net, result) if index == 0 else result.layers[index].reshape(layer.in_shape)
+    for item in items:
+        position, f = divmod(int(item), filters)
+        oy, ox = divmod(position, cols)
+        gf = g[item]
+        b[f] = b[f] - gf
+        for tap in range(k * k * channels):
+            ky, rest = divmod(tap, k * channels)
+            kx, c = divmod(rest, channels)
+            if index == 0:
+                if x[oy + ky, ox + kx] == 1.0:
+                    w[f, tap] = w[f, tap] - gf
+            else:
+                w[f, tap] = w[f, tap] - gf * x[oy + ky, ox + kx, c]
+
+
+LayerForward = Callable[[ReferenceNetwork, int, ForwardResult], np.ndarray]
+# One row per layer kind. A conv's input gradient is not needed: the blocks run one conv, as the first layer.
+FORWARD: dict[str, LayerForward] = {"dense": dense_forward, "conv": conv_forward, "maxpool": maxpool_forward}
+INPUT_GRADIENT: dict[str, Callable[..., np.ndarray]] = {"dense": dense_input_gradient,
+                                                        "maxpool": maxpool_input_gradient}
+UPDATE: dict[str, Callable[..., None]] = {"dense": dense_update, "conv": conv_update}
+
+
 def weight_slices(layer_sizes: list[int]) -> list[tuple[slice, slice]]:
     """(weights, biases) slices per layer of the flat day-2 layout: n_out rows of n_in weights, biases."""
-    slices = []
-    offset = 0
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=False):
-        w = slice(offset, offset + n_in * n_out)
-        b = slice(w.stop, w.stop + n_out)
-        slices.append((w, b))
-        offset = b.stop
-    return slices
+    layers = layer_kinds.describe(layer_kinds.input_shape(layer_sizes[0]),
+                                  layer_kinds.mlp_specs(layer_sizes, "relu"))
+    return [(slice(layer.w_offset, layer.b_offset), slice(layer.b_offset, layer.end)) for layer in layers]

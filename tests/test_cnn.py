@@ -1,0 +1,151 @@
+"""Convolutional networks: the layer description, Keras models in and out, blocks against the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sb3gen import layers as layer_kinds
+from sb3gen.errors import Sb3genError
+from sb3gen.layers import LayerSpec
+from sb3gen.project import build_network_project
+from sb3gen.scratch import compile_project, pack_sb3
+
+SPECS = [LayerSpec("conv", 3, "relu"), LayerSpec("maxpool", 2), LayerSpec("dense", 6, "relu"),
+         LayerSpec("dense", 10, "softmax")]
+
+
+def small_cnn_weights(seed: int) -> np.ndarray:
+    layers = layer_kinds.describe((14, 14, 1), SPECS)
+    return np.random.default_rng(seed).uniform(-0.4, 0.4, layer_kinds.weight_count(layers))
+
+
+def test_layer_description_gives_shapes_and_the_flat_layout():
+    layers = layer_kinds.describe((14, 14, 1), SPECS)
+    assert [layer.out_shape for layer in layers] == [(12, 12, 3), (6, 6, 3), (1, 1, 6), (1, 1, 10)]
+    conv, pool, dense, out = layers
+    assert (conv.w_offset, conv.b_offset, conv.fan_in, conv.units) == (0, 27, 9, 3)
+    assert (pool.w_offset, pool.units) == (30, 0)
+    assert (dense.w_offset, dense.b_offset, dense.fan_in) == (30, 30 + 108 * 6, 108)
+    assert out.end == layer_kinds.weight_count(layers) == 30 + 109 * 6 + 7 * 10
+    assert layer_kinds.flat_sizes(layers) == [196, 432, 108, 6, 10]
+    assert [layer_kinds.spec_from_text(layer_kinds.layer_text(layer)) for layer in layers] == SPECS
+
+
+@pytest.mark.parametrize("specs, message", [
+    ([LayerSpec("dense", 8, "relu"), LayerSpec("conv", 2, "relu"), LayerSpec("dense", 10, "softmax")],
+     "comes after a dense layer"),
+    ([LayerSpec("conv", 2, "tanh"), LayerSpec("maxpool", 2), LayerSpec("dense", 10, "softmax")],
+     "activation 'tanh'"),
+    ([LayerSpec("conv", 2, "relu"), LayerSpec("maxpool", 2), LayerSpec("dense", 9, "softmax")],
+     "10 softmax outputs"),
+])
+def test_layer_description_refuses_what_cannot_run(specs, message):
+    with pytest.raises(Sb3genError, match=message):
+        layer_kinds.describe((14, 14, 1), specs)
+
+
+def test_two_conv_layers_are_refused_for_the_blocks():
+    specs = [LayerSpec("conv", 2, "relu"), LayerSpec("conv", 2, "relu"), *SPECS[1:]]
+    with pytest.raises(Sb3genError, match="one conv layer .* this network has conv, conv, maxpool"):
+        layer_kinds.check_runnable(layer_kinds.describe((14, 14, 1), specs))
+
+
+def keras_cnn(*extra_conv_options, **conv_options):
+    from sb3gen.ml.keras_model import import_keras
+
+    keras = import_keras()
+    keras.utils.set_random_seed(3)
+    return keras.Sequential([
+        keras.Input(shape=(14, 14, 1)),
+        keras.layers.Conv2D(3, 3, activation="relu", name="conv", **conv_options),
+        keras.layers.MaxPooling2D(2, name="pool"),
+        keras.layers.Flatten(),
+        keras.layers.Dropout(0.2),
+        keras.layers.Dense(6, activation="relu", name="hidden"),
+        keras.layers.Dense(10, activation="softmax", name="digits"),
+    ])
+
+
+def test_saved_keras_cnn_loads_in_the_flat_layout(tmp_path):
+    from sb3gen.ml.export import write_weight_csv
+    from sb3gen.ml.keras_model import network_to_keras, to_model_input
+    from sb3gen.ml.model_file import load_model_file
+
+    model = keras_cnn()
+    model.save(tmp_path / "cnn.keras")
+    net = load_model_file(tmp_path / "cnn.keras")
+    assert net.layer_specs == SPECS and net.layer_sizes == [196, 432, 108, 6, 10]
+    kernel = model.get_layer("conv").get_weights()[0]  # (3, 3, 1, filters)
+    assert net.weights[9 + 1 * 3 + 2] == np.float64(kernel[1, 2, 0, 1])  # filter 2, kernel row 2, column 3
+    x = np.random.default_rng(0).integers(0, 2, (20, 196)).astype(np.float32)
+    expected = model.predict(x.reshape(20, 14, 14, 1), verbose=0)
+    np.testing.assert_allclose(net.forward(x), expected, atol=1e-6)
+    rebuilt = network_to_keras(net)
+    np.testing.assert_array_equal(rebuilt.predict(to_model_input(x, 196), verbose=0), expected)
+    write_weight_csv(net, tmp_path / "w.csv")
+    rows = (tmp_path / "w.csv").read_text().splitlines()
+    assert rows[:2] == ["layer_1_conv,3 filters,3x3x1 kernel", "filter_1"]
+    assert rows[2].split(",") == [repr(float(v)) for v in kernel[0, :, 0, 0]]
+    assert "layer_3_weight,108 inputs,6 outputs" in rows and "layer_2_weight" not in "".join(rows)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"padding": "same"}, "padding 'same'"),
+    ({"strides": 2}, r"strides \(2, 2\)"),
+    ({"dilation_rate": 2}, r"dilation \(2, 2\)"),
+])
+def test_keras_cnn_options_the_blocks_cannot_run_are_refused(tmp_path, options, message):
+    from sb3gen.ml.model_file import load_model_file
+
+    keras_cnn(**options).save(tmp_path / "m.keras")
+    with pytest.raises(Sb3genError, match=f"m.keras: layer 'conv' \\(Conv2D\\) has {message}"):
+        load_model_file(tmp_path / "m.keras")
+
+
+def test_batch_normalization_is_refused_by_name(tmp_path):
+    from sb3gen.ml.keras_model import import_keras
+    from sb3gen.ml.model_file import load_model_file
+
+    keras = import_keras()
+    model = keras.Sequential([keras.Input(shape=(14, 14, 1)), keras.layers.Conv2D(2, 3, activation="relu"),
+                              keras.layers.BatchNormalization(name="norm"), keras.layers.MaxPooling2D(2),
+                              keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / "bn.keras")
+    with pytest.raises(Sb3genError, match="layer 'norm' \\(BatchNormalization\\): only Conv2D"):
+        load_model_file(tmp_path / "bn.keras")
+
+
+def cnn_sb3(tmp_path, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    images = (rng.random((18, 196)) < 0.25).astype(np.int64)
+    labels = np.arange(18) % 10
+    layers = layer_kinds.describe((14, 14, 1), SPECS)
+    project = build_network_project([], "relu", small_cnn_weights(seed), images[:12], labels[:12],
+                                    images[12:], labels[12:], layers=layers, learning_rate=0.1)
+    path = tmp_path / "cnn.sb3"
+    path.write_bytes(pack_sb3(compile_project(project)))
+    return path
+
+
+@pytest.mark.parametrize("engine", ["scratch-vm", "turbowarp"])
+def test_cnn_blocks_pass_every_verify_check_bit_identically(tmp_path, engine):
+    from sb3gen.verify import verify_file
+
+    lines: list[str] = []
+    checks = verify_file(cnn_sb3(tmp_path), engine=engine, images=3, log=lines.append)
+    assert all(check.passed for check in checks), "\n".join(lines)
+    text = "\n".join(lines)
+    assert "layer 1 (432) 0.0e+00, layer 2 (108) 0.0e+00" in text  # the feature maps, exactly
+    assert "(bit-identical)" in text
+
+
+def test_cnn_randomize_weights_uses_each_layers_fan_in(tmp_path):
+    from sb3gen.vm import run_project
+
+    run = run_project(cnn_sb3(tmp_path), [{"broadcast": "randomize weights"}, {"read": True}])
+    weights = np.array([float(v) for v in run.snapshots[0]["Stage"]["lists"]["weights"]])
+    kernels, conv_biases = weights[:27], weights[27:30]
+    assert np.all(np.abs(kernels) <= 1 / 3) and np.std(kernels) > 0.05 and not np.any(conv_biases)
+    dense = weights[30:30 + 648]
+    assert np.all(np.abs(dense) <= 1 / np.sqrt(108)) and np.std(dense) > 0.02
