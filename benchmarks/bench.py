@@ -3,6 +3,11 @@ against a plain numpy loop (as ratios, per phase), build time, `--math native` a
 and project.json size and held-out accuracy with the weights rounded to N = 3..17 digits (--weight-digits).
 
     python benchmarks/bench.py [build/mnist.sb3]
+    python benchmarks/bench.py CNN.sb3 [--mlp build/mnist.sb3] [--images N] [--profile-images N]
+
+For a CNN (built with `--arch cnn`) it prints benchmarks/bench_cnn.py's report instead (evaluations per image
+and per multiply-add per layer, the multiply-add counts defined there, epoch times as ratios to numpy and to
+the MLP project's), then the weight-digits table.
 
 Evaluation counts are deterministic (every primitive call in scratch-vm). Times are CPU seconds of the process
 (numpy's and the Node runner's, all threads), which other programs on a busy machine disturb less than wall
@@ -21,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sb3gen import layers as layer_kinds
 from sb3gen.project import build_network_project
 from sb3gen.reference import ReferenceNetwork
 from sb3gen.scratch import compile_project, pack_sb3, read_sb3
@@ -268,10 +274,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sb3", nargs="?", type=Path, default=Path("build/mnist.sb3"))
     parser.add_argument("--digits-only", action="store_true", help="only the weight-digits table")
+    parser.add_argument("--mlp", type=Path, default=Path("build/mnist.sb3"),
+                        help="CNN: the MLP project whose times the CNN's are compared with")
+    parser.add_argument("--images", type=int, help="CNN: time the first N train and test images only")
+    parser.add_argument("--profile-images", type=int, default=PROFILED_IMAGES,
+                        help="CNN: images whose evaluations are counted")
+    parser.add_argument("--no-timing", action="store_true", help="CNN: evaluations only")
     args = parser.parse_args()
     project_json, _ = read_sb3(args.sb3)
     data = read_interface(project_json, str(args.sb3))
-    if args.digits_only or data.layer_specs is not None:  # the timing part below knows dense layers only
+    if not args.digits_only and data.layer_specs is not None and not layer_kinds.is_dense_only(data.layers):
+        import bench_cnn
+
+        print("\n".join(bench_cnn.evaluation_report(args.sb3, data, args.profile_images)), flush=True)
+        if not args.no_timing:
+            print("\n".join(bench_cnn.timing_report(args.sb3, data, args.mlp, args.images)), flush=True)
+    if args.digits_only or data.layer_specs is not None:  # the MLP timing part below knows dense layers only
         print("\n".join(digits_report(data)), flush=True)
         return 0
     lines, built = build_report(args.sb3, data, project_json)
