@@ -13,8 +13,10 @@ Multiply-adds (MACs) per image, from the layer description (sb3gen.layers):
   For the default CNN (conv 8, maxpool 2, dense 32, dense 10 on 14x14): forward 10,368 + 9,216 + 320 = 19,904;
   training 19,904 + (9,216 + 320) + (10,368 + 9,216 + 320) = 49,344.
 Evaluations are scratch-vm's primitive calls (reporters, variable reads and `item` included), grouped by the
-custom block that ran them: `layer N ... forward`, `layer N deltas` (the deltas of layer N's outputs, i.e. the
-input gradient of layer N + 1), `update layer N`.
+custom block that ran them: `layer N ... forward` (a conv and its pool: `layers N and N+1 forward` and
+`layer N sums at window position P`, counted as the conv's), `layer N deltas` (the deltas of layer N's
+outputs, i.e. the input gradient of layer N + 1), `update layer N`; a dense layer after a pool computes the
+pool's deltas and its own update in one block per neuron (`layer N neuron J errors and learning`).
 """
 
 from __future__ import annotations
@@ -60,9 +62,14 @@ def network_macs(layers: list[Layer]) -> tuple[list[Macs], int, int]:
 
 
 def part_of(proccode: str) -> tuple[int, str] | None:
-    """(layer number, forward | input gradient | update) of a network custom block; None for the others."""
+    """(layer number, forward | input gradient | update | input gradient and update) of a network custom
+    block; None for the others. A conv and its max-pool run in one forward block, counted as the conv's."""
     if match := re.match(r"update layers? (\d+)", proccode):
         return int(match.group(1)), "update"
+    if match := re.match(r"layer (\d+) sums at window position", proccode):
+        return int(match.group(1)), "forward"
+    if match := re.match(r"layer (\d+) neuron \d+ errors and learning", proccode):
+        return int(match.group(1)), "input gradient and update"
     if match := re.match(r"(?:sigmoid of )?layers? (\d+)\b.*", proccode):
         if proccode.endswith(" deltas"):  # the deltas of layer N's outputs: layer N + 1's input gradient
             return int(match.group(1)) + 1, "input gradient"
@@ -125,7 +132,9 @@ def evaluation_report(sb3: Path, data: ProjectData, profiled: int) -> list[str]:
                                     ("forward (train)", macs.forward, train_parts.get((number, "forward"))),
                                     ("input gradient", macs.input_gradient,
                                      train_parts.get((number, "input gradient"))),
-                                    ("update", macs.update, train_parts.get((number, "update")))):
+                                    ("update", macs.update, train_parts.get((number, "update"))),
+                                    ("input gradient and update", macs.input_gradient + macs.update,
+                                     train_parts.get((number, "input gradient and update")))):
             if source is None:
                 continue
             ratio = f" = {source / count:.2f}/MAC" if count else ""

@@ -173,6 +173,8 @@ def check_runnable(layers: list[Layer]) -> None:
     if kinds[:2] != ["conv", "maxpool"] or any(kind != "dense" for kind in kinds[2:]):
         raise Sb3genError("the Scratch blocks run one conv layer (the first layer) followed by a max-pool, "
                           f"then dense layers; this network has {', '.join(kinds)}")
+    if layers[0].activation != "relu":
+        raise Sb3genError(f"the Scratch blocks run a relu conv layer; this one has {layers[0].activation}")
 
 
 def weight_count(layers: list[Layer]) -> int:

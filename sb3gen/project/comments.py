@@ -39,17 +39,23 @@ COMMENTS: dict[str, dict[str, str]] = {
         "train_my_digits": "test, epochs over my digits (each followed by training images), test again",
         "train_my_digit": "learn my digit n, then the next training images (so the rest is not forgotten)",
         "count_mistakes": "confusion matrix (row: right digit, column: answer), accuracy by digit, mistakes",
-        "conv_forward": "3x3 convolution, a loop over positions: each filter = bias + the kernel weights "
-                        "over the pixels that are 1; relu; into the feature maps (row, column, filter)",
         "conv_items": "; its kernels are items {first:,} to {last:,} of the weights list ({rows} filters of "
                       "{n_in}: kernel row by row), its biases items {first_bias:,} to {last_bias:,}",
         "conv_update": "for each pooled output above 0: bias -= LEARNING_RATE x error, and the kernel weight "
                        "of every tap over a pixel that is 1 (at the winning position)",
-        "maxpool_forward": "2x2 max-pool: each output = the largest of its window; the winner's item is kept "
-                           "for learning",
-        "pool_deltas": "error of each pooled output: weighted errors of the next layer (0 where the output "
-                       "is 0)",
+        "pool_deltas": "errors of the pooled outputs above 0 (the weighted errors of the next layer) and the "
+                       "next layer's learning, one block per neuron of it",
         "randomize": "fresh weights between -{limit} and {limit} (1/sqrt of {n_in} inputs), biases 0",
+        "conv_pool_forward": "3x3 convolution and 2x2 max-pool together: per pool window, the largest sum of "
+                             "each filter over its positions; relu; only the outputs above 0 are kept, in "
+                             "the pool's `active` lists",
+        "conv_window_sums": "at one position of the pool window: each filter = bias + the kernel weights "
+                            "over the pixels that are 1; keep the largest so far and where it was",
+        "conv_maps": "the full feature maps (row, column, filter) with relu, for `save activations`",
+        "pool_maps": "the full pooled maps: the active values at their items, 0 elsewhere",
+        "dense_after_map_forward": "each neuron = its bias + weight x input for every pooled output above 0",
+        "pool_errors_and_learning": "{name}: error x weight into the error of every pooled output above 0, "
+                                    "then those weights and its bias -= LEARNING_RATE x error x input",
     },
     "ja": {
         "exp_tables": "result = e^x（expテーブルから読む。xは-10〜10、0.001刻み、範囲外は端の値）",
@@ -85,17 +91,24 @@ COMMENTS: dict[str, dict[str, str]] = {
         "train_my_digits": "テスト、自分の数字（間に訓練画像）で数エポック学習、またテスト",
         "train_my_digit": "自分の数字nを学習し、続けて次の訓練画像も学習（ほかを忘れないように）",
         "count_mistakes": "混同行列（行 = 正しい数字、列 = 答え）、数字ごとの正解率、まちがえた画像",
-        "conv_forward": "3x3畳み込み（位置ごとのループ）：各フィルター = バイアス + "
-                        "値が1の画素のカーネル重み。"
-                        "relu して特徴マップ（行、列、フィルター）へ",
         "conv_items": "。カーネルは weights リストの {first}〜{last} 番目"
                       "（フィルターごとに{n_in}個、カーネルの行ごと）、"
                       "バイアスは {first_bias}〜{last_bias} 番目",
         "conv_update": "0より大きいプーリング出力ごとに：バイアス -= LEARNING_RATE × 誤差、"
                        "勝った位置で値が1の画素の"
                        "カーネル重みも同じく",
-        "maxpool_forward": "2x2最大プーリング：各出力 = 窓の最大値。学習のため勝った要素の番号を残す",
-        "pool_deltas": "プーリング出力の誤差：次の層の誤差の重み付き和（出力0なら0）",
+        "pool_deltas": "0より大きいプーリング出力の誤差（次の層の誤差の重み付き和）と"
+                       "次の層の学習（ニューロンごとのブロック）",
         "randomize": "新しい重み（-{limit}〜{limit}、入力{n_in}個の1/sqrt）、バイアスは0",
+        "conv_pool_forward": "3x3畳み込みと2x2最大プーリングをいっしょに："
+                             "窓ごとに各フィルターの最大の和、relu。"
+                             "0より大きい出力だけをプーリングの active リストに残す",
+        "conv_window_sums": "窓の1つの位置で：各フィルター = バイアス + 値が1の画素のカーネル重み。"
+                            "それまでの最大とその位置を残す",
+        "conv_maps": "relu した特徴マップ全体（行、列、フィルター）。save activations 用",
+        "pool_maps": "プーリング出力全体：active の値をその番号に、ほかは0",
+        "dense_after_map_forward": "各ニューロン = バイアス + 0より大きいプーリング出力ごとの入力 × 重み",
+        "pool_errors_and_learning": "{name}：誤差 × 重みを0より大きい各プーリング出力の誤差へ。"
+                                    "その重みとバイアスも -= LEARNING_RATE × 誤差 × 入力",
     },
 }

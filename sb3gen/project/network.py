@@ -166,8 +166,7 @@ def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: s
     sprite.costumes.append(Costume.svg("network", _ICON))
     names = list(_SPRITE_SCALARS)
     for layer in layers:
-        names.extend(layer.names)
-        names.extend(layer.delta_names)
+        names.extend(layer.variables)
         names.extend(name for name in KIND_VARIABLES[layer.kind] if name not in names)
     sprite.variables.update({name: 0 for name in names})
     first, count, offsets = packed.bit_tables()

@@ -13,7 +13,8 @@ from sb3gen.layers import Layer, check_runnable
 # One template per layer kind: its macros forward, deltas (of the layer before it), update, randomize.
 KIND_TEMPLATES = {"dense": "network/dense.sb", "conv": "network/conv.sb", "maxpool": "network/maxpool.sb"}
 # Sprite variables a kind's blocks use besides the per-neuron ones.
-KIND_VARIABLES = {"dense": (), "conv": ("patch", "g"), "maxpool": ("winner", "best", "map #", "a")}
+# (A dense layer after a pool uses the pool's; MLP projects have no others.)
+KIND_VARIABLES = {"dense": (), "conv": ("patch", "g", "kernel", "entry #"), "maxpool": ("map #", "a", "entry #")}
 
 
 @dataclass(frozen=True)
@@ -59,17 +60,64 @@ class LayerPlan:
     def map_list(self) -> str | None:
         return None if self.kind == "dense" else f"layer {self.number} maps"
 
+    # A conv layer and the max-pool after it run as one block (`layers N and N+1 forward`); the pool keeps
+    # only its outputs above 0, in order, in these lists (one entry per such output), so the layers after it
+    # and the backward pass loop over them alone.
     @property
-    def winner_list(self) -> str:
-        return f"layer {self.number} winners"
+    def active_list(self) -> str:
+        return f"layer {self.number} active items"
 
     @property
-    def delta_list(self) -> str:
-        return f"δ layer {self.number} maps"
+    def values_list(self) -> str:
+        return f"layer {self.number} active values"
 
     @property
-    def patch_list(self) -> str:
-        return f"layer {self.number} patches"
+    def winner_patch_list(self) -> str:
+        return f"layer {self.number} winner patches"
+
+    @property
+    def kernel_list(self) -> str:
+        return f"layer {self.number} winner kernels"
+
+    @property
+    def bias_list(self) -> str:
+        return f"layer {self.number} winner biases"
+
+    @property
+    def active_delta_list(self) -> str:
+        return f"δ layer {self.number} active"
+
+    @property
+    def fused_with_next(self) -> bool:
+        """A conv whose max-pool runs in the same block (maxima before relu: relu(max) = max(relu))."""
+        return self.kind == "conv" and self.next is not None and self.next.kind == "maxpool"
+
+    @property
+    def forward_call(self) -> str | None:
+        """The custom block `forward pass` calls for this layer (None: a fused pool, run by its conv)."""
+        if self.fused_with_next:
+            return f"layers {self.number} and {self.number + 1} forward"
+        if self.kind == "maxpool" and self.previous is not None and self.previous.fused_with_next:
+            return None
+        return f"layer {self.number} forward"
+
+    @property
+    def max_names(self) -> tuple[str, ...]:
+        """A fused conv: the largest sum of each filter over the pool window, and where it was."""
+        return tuple(f"max {self.number}.{f}" for f in range(1, self.units + 1))
+
+    @property
+    def winner_names(self) -> tuple[str, ...]:
+        return tuple(f"winner {self.number}.{f}" for f in range(1, self.units + 1))
+
+    def window_offsets(self) -> list[int]:
+        """A fused conv: per position of a pool window (row by row), its patch's offset from the first's."""
+        size = self.next.window
+        return [dy * self.in_cols + dx for dy in range(size) for dx in range(size)]
+
+    def kernel_base(self, unit: int) -> int:
+        """Item of the filter's first kernel weight, minus 1."""
+        return self.w_offset + unit * self.layer.fan_in
 
     @property
     def input_list(self) -> str | None:
@@ -108,25 +156,16 @@ class LayerPlan:
     def kernel_item(self, unit: int, tap: int) -> int:
         return self.w_offset + unit * self.layer.fan_in + tap + 1
 
-    def patches(self) -> list[int]:
-        """Per conv position (row by row): the item before its patch's top-left pixel."""
-        return [oy * self.in_cols + ox for oy in range(self.out_rows) for ox in range(self.out_cols)]
-
-    def window_items(self, channel: int) -> list[int]:
-        """Items of a pool window's inputs for `channel`, counted from its top-left item - 1, row by row."""
-        size, c = self.window, self.layer.in_shape[2]
-        return [(dy * self.in_cols + dx) * c + channel + 1 for dy in range(size) for dx in range(size)]
-
-    @property
-    def row_skip(self) -> int:
-        """Items from the end of one row of windows to the start of the next."""
-        size, c = self.window, self.layer.in_shape[2]
-        return ((size - 1) * self.in_cols + self.in_cols - self.out_cols * size) * c
-
     # --- weights ------------------------------------------------------------------------------------
     @property
     def has_weights(self) -> bool:
         return self.layer.units > 0
+
+    @property
+    def has_update_block(self) -> bool:
+        """A dense layer after a map updates its weights in `layer N-1 deltas` (one loop over the pool's
+        active outputs gives their errors and the weight changes); other layers: `update layer N`."""
+        return self.has_weights and not self.input_list
 
     @property
     def has_deltas(self) -> bool:
@@ -143,15 +182,18 @@ class LayerPlan:
 
     @property
     def variables(self) -> tuple[str, ...]:
-        return (*self.names, *self.delta_names)
+        extra = (*self.max_names, *self.winner_names) if self.fused_with_next else ()
+        return (*self.names, *self.delta_names, *extra)
 
     @property
     def lists(self) -> dict[str, list[int]]:
         """Sprite lists of the layer, with their initial items."""
         if self.kind == "conv":
-            return {"pixels": [], self.map_list: [], self.patch_list: self.patches()}
+            return {"pixels": [], self.map_list: []}
         if self.kind == "maxpool":
-            return {self.map_list: [], self.winner_list: [], self.delta_list: []}
+            names = (self.map_list, self.active_list, self.values_list, self.winner_patch_list,
+                     self.kernel_list, self.bias_list, self.active_delta_list)
+            return {name: [] for name in names}
         return {}
 
     @property

@@ -38,6 +38,8 @@ class ForwardResult:
     layers: list[np.ndarray]  # input, then every layer's outputs (the last one is the probabilities)
     prediction: int  # digit 0-9
     winners: dict[int, np.ndarray] = field(default_factory=dict)  # max-pool layer number -> winning inputs
+    active: dict[int, np.ndarray] = field(default_factory=dict)  # max-pool layer number -> its outputs > 0
+    pre_activation: dict[int, np.ndarray] = field(default_factory=dict)  # conv layer number -> its sums
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -101,6 +103,8 @@ class ReferenceNetwork:
         result = ForwardResult(strokes=np.flatnonzero(x == 1.0), layers=[x], prediction=0)
         for index, layer in enumerate(self.layers):
             z = FORWARD[layer.kind](self, index, result)
+            if layer.kind == "conv":
+                result.pre_activation[layer.number] = z
             result.layers.append(z if layer.is_output else self.activate(z, layer.activation))
         result.layers[-1], result.prediction = self._softmax(result.layers[-1])
         return result
@@ -157,8 +161,21 @@ class ReferenceNetwork:
 # --- per-kind functions: forward (pre-activation outputs), input gradient, update ---------------------
 
 def _reads_a_map(net: ReferenceNetwork, index: int) -> bool:
-    """A dense layer after a conv or pool reads a list of outputs and skips the zeros (relu made them)."""
+    """A dense layer after a max-pool reads only the pool's outputs above 0 (its `active` lists)."""
     return index > 0 and net.layers[index - 1].kind != "dense"
+
+
+def _active_inputs(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
+    return result.active[net.layers[index - 1].number]
+
+
+def _learning_neurons(net: ReferenceNetwork, index: int, result: ForwardResult) -> range | np.ndarray:
+    """Neurons of a dense layer after a map whose errors the blocks use: a relu neuron that is 0 has error 0
+    (skipping it changes no weight and no sum), so only the others; every neuron of any other activation."""
+    layer = net.layers[index]
+    if layer.activation == "relu":
+        return np.flatnonzero(result.layers[index + 1] > 0.0)
+    return range(layer.n_out)
 
 
 def dense_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
@@ -169,19 +186,30 @@ def dense_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> n
     if index == 0:
         for p in result.strokes:
             z = z + w[:, p]
+    elif _reads_a_map(net, index):
+        a = result.layers[-1]
+        for i in _active_inputs(net, index, result):
+            z = z + w[:, i] * a[i]
     else:
         a = result.layers[-1]
-        skip_zeros = _reads_a_map(net, index)
         for i in range(a.size):
-            if not skip_zeros or a[i] > 0.0:
-                z = z + w[:, i] * a[i]
+            z = z + w[:, i] * a[i]
     return z
 
 
 def dense_input_gradient(net: ReferenceNetwork, index: int, delta: np.ndarray,
                          result: ForwardResult) -> np.ndarray:
-    """Sum over output neurons k in order of w[k, i] * delta_k, for every input i."""
+    """Sum over output neurons k in order of w[k, i] * delta_k, for every input i. After a map: only for the
+    pool's outputs above 0 (0 for the others), from 0, adding the neurons that learn one at a time."""
     w, _ = net.layer(index)
+    if _reads_a_map(net, index):
+        active = _active_inputs(net, index, result)
+        part = np.zeros(active.size)
+        for k in _learning_neurons(net, index, result):
+            part = part + w[k, active] * delta[k]
+        s = np.zeros(w.shape[1])
+        s[active] = part
+        return s
     s = w[0, :] * delta[0]
     for k in range(1, delta.size):
         s = s + w[k, :] * delta[k]
@@ -189,15 +217,19 @@ def dense_input_gradient(net: ReferenceNetwork, index: int, delta: np.ndarray,
 
 
 def dense_update(net: ReferenceNetwork, index: int, g: np.ndarray, result: ForwardResult) -> None:
-    """w[k, i] -= g_k * input_i (layer 1: only the stroke pixels, input 1); then bias_k -= g_k."""
+    """w[k, i] -= g_k * input_i (layer 1: only the stroke pixels, input 1); then bias_k -= g_k. After a map:
+    neuron by neuron (those that learn), its bias, then its weights from the pool's outputs above 0."""
     w, b = net.layer(index)
     if index == 0:
         for p in result.strokes:
             w[:, p] = w[:, p] - g
     elif _reads_a_map(net, index):
         a = result.layers[index]
-        for i in np.flatnonzero(a > 0.0):
-            w[:, i] = w[:, i] - g * a[i]
+        active = _active_inputs(net, index, result)
+        for k in _learning_neurons(net, index, result):
+            b[k] = b[k] - g[k]
+            w[k, active] = w[k, active] - g[k] * a[active]
+        return
     else:
         w[:] = w - np.outer(g, result.layers[index])
     b[:] = b - g
@@ -244,11 +276,16 @@ def conv_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np
 
 def maxpool_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np.ndarray:
     """Each output = the largest of its size x size window, read row by row; the first largest wins. The
-    winners (0-based items of the input) are kept for the backward pass."""
+    winners (0-based items of the input) are kept for the backward pass. After a relu conv the blocks take the
+    largest of the conv's sums before relu and apply relu to it (relu(max) = max(relu), the same value; the
+    winner is the same wherever the output is above 0, the only outputs learning uses). The outputs above 0,
+    in order, are the pool's `active` items."""
     layer = net.layers[index]
     rows, cols, channels = layer.out_shape
     size, in_cols = layer.window, layer.in_shape[1]
-    a = result.layers[-1]
+    previous = net.layers[index - 1] if index > 0 else None
+    fused = previous is not None and previous.kind == "conv" and previous.activation == "relu"
+    a = result.pre_activation[previous.number] if fused else result.layers[-1]
     out = np.empty(rows * cols * channels)
     winners = np.empty(rows * cols * channels, dtype=np.int64)
     for py in range(rows):
@@ -262,7 +299,10 @@ def maxpool_forward(net: ReferenceNetwork, index: int, result: ForwardResult) ->
                             best_item = item
                 i = (py * cols + px) * channels + c
                 out[i], winners[i] = a[best_item], best_item
+                if fused and not out[i] > 0.0:
+                    out[i] = 0.0
     result.winners[layer.number] = winners
+    result.active[layer.number] = np.flatnonzero(out > 0.0)
     return out
 
 
@@ -286,8 +326,7 @@ def conv_update(net: ReferenceNetwork, index: int, g: np.ndarray, result: Forwar
     k, channels = layer.window, layer.in_shape[2]
     if index + 1 < len(net.layers) and net.layers[index + 1].kind == "maxpool":
         pool = net.layers[index + 1]
-        pooled = result.layers[index + 2]
-        items = result.winners[pool.number][pooled > 0.0]
+        items = result.winners[pool.number][result.active[pool.number]]
     else:
         items = np.flatnonzero(g != 0.0)
     x = _binary_image(net, result) if index == 0 else result.layers[index].reshape(layer.in_shape)
