@@ -14,7 +14,7 @@ Multiply-adds (MACs) per image, from the layer description (sb3gen.layers):
   training 19,904 + (9,216 + 320) + (10,368 + 9,216 + 320) = 49,344.
 Evaluations are scratch-vm's primitive calls (reporters, variable reads and `item` included), grouped by the
 custom block that ran them: `layer N ... forward` (a conv and its pool: `layers N and N+1 forward` and
-`layer N sums at window position P`, counted as the conv's), `layer N deltas` (the deltas of layer N's
+`layer N window ...`, counted as the conv's), `layer N deltas` (the deltas of layer N's
 outputs, i.e. the input gradient of layer N + 1), `update layer N`; a dense layer after a pool computes the
 pool's deltas and its own update in one block per neuron (`layer N neuron J errors and learning`).
 """
@@ -66,7 +66,7 @@ def part_of(proccode: str) -> tuple[int, str] | None:
     block; None for the others. A conv and its max-pool run in one forward block, counted as the conv's."""
     if match := re.match(r"update layers? (\d+)", proccode):
         return int(match.group(1)), "update"
-    if match := re.match(r"layer (\d+) sums at window position", proccode):
+    if match := re.match(r"layer (\d+) window ", proccode):
         return int(match.group(1)), "forward"
     if match := re.match(r"layer (\d+) neuron \d+ errors and learning", proccode):
         return int(match.group(1)), "input gradient and update"

@@ -49,8 +49,11 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_pool_forward": "3x3 convolution and 2x2 max-pool together: per pool window, the largest sum of "
                              "each filter over its positions; relu; only the outputs above 0 are kept, in "
                              "the pool's `active` lists",
-        "conv_window_sums": "at one position of the pool window: each filter = bias + the kernel weights "
-                            "over the pixels that are 1; keep the largest so far and where it was",
+        "conv_window_starts": "every filter's sum at every position of the pool window starts at its bias",
+        "conv_window_row": "for each pixel of this row under the window that is 1: every position's sums "
+                           "whose kernel covers it += that kernel weight",
+        "conv_window_maxima": "each filter's largest sum over the window's positions (the first wins ties) "
+                              "and where it was",
         "conv_maps": "the full feature maps (row, column, filter) with relu, for `save activations`",
         "pool_maps": "the full pooled maps: the active values at their items, 0 elsewhere",
         "dense_after_map_forward": "each neuron = its bias + weight x input for every pooled output above 0",
@@ -103,8 +106,10 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_pool_forward": "3x3畳み込みと2x2最大プーリングをいっしょに："
                              "窓ごとに各フィルターの最大の和、relu。"
                              "0より大きい出力だけをプーリングの active リストに残す",
-        "conv_window_sums": "窓の1つの位置で：各フィルター = バイアス + 値が1の画素のカーネル重み。"
-                            "それまでの最大とその位置を残す",
+        "conv_window_starts": "窓の各位置の各フィルターの和をバイアスから始める",
+        "conv_window_row": "窓のこの行で値が1の画素ごとに："
+                           "それをおおうカーネルの位置の和 += そのカーネル重み",
+        "conv_window_maxima": "各フィルターの窓の中での最大の和（同じなら先のもの）とその位置",
         "conv_maps": "relu した特徴マップ全体（行、列、フィルター）。save activations 用",
         "pool_maps": "プーリング出力全体：active の値をその番号に、ほかは0",
         "dense_after_map_forward": "各ニューロン = バイアス + 0より大きいプーリング出力ごとの入力 × 重み",

@@ -14,7 +14,8 @@ from sb3gen.layers import Layer, check_runnable
 KIND_TEMPLATES = {"dense": "network/dense.sb", "conv": "network/conv.sb", "maxpool": "network/maxpool.sb"}
 # Sprite variables a kind's blocks use besides the per-neuron ones.
 # (A dense layer after a pool uses the pool's; MLP projects have no others.)
-KIND_VARIABLES = {"dense": (), "conv": ("patch", "g", "kernel", "entry #"), "maxpool": ("map #", "a", "entry #")}
+KIND_VARIABLES = {"dense": (), "conv": ("patch", "g", "kernel", "entry #"),
+                  "maxpool": ("map #", "a", "entry #")}
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,29 @@ class LayerPlan:
         size = self.next.window
         return [dy * self.in_cols + dx for dy in range(size) for dx in range(size)]
 
+    def window_sum_names(self, position: int) -> tuple[str, ...]:
+        """A fused conv: the filters' sums at a position of the pool window (0-based; the first position's
+        sums are the maxima so far)."""
+        if position == 0:
+            return self.max_names
+        return tuple(f"c{self.number}.{f} at {position + 1}" for f in range(1, self.units + 1))
+
+    def window_pixel_rows(self) -> list[list[tuple[int, list[tuple[int, int]]]]]:
+        """A fused conv: the pixels under a pool window's patches, row by row; per pixel its item counted from
+        the window's top-left item - 1, and the (window position, kernel tap) pairs it is under. Visiting
+        them in this order adds each position's taps in kernel order, as the reference does."""
+        size, k = self.next.window, self.window
+        side = size + k - 1
+        rows = []
+        for u in range(side):
+            row = []
+            for v in range(side):
+                under = [(dy * size + dx, (u - dy) * k + (v - dx)) for dy in range(size) for dx in range(size)
+                         if 0 <= u - dy < k and 0 <= v - dx < k]
+                row.append((u * self.in_cols + v + 1, under))
+            rows.append(row)
+        return rows
+
     def kernel_base(self, unit: int) -> int:
         """Item of the filter's first kernel weight, minus 1."""
         return self.w_offset + unit * self.layer.fan_in
@@ -182,7 +206,10 @@ class LayerPlan:
 
     @property
     def variables(self) -> tuple[str, ...]:
-        extra = (*self.max_names, *self.winner_names) if self.fused_with_next else ()
+        extra: tuple[str, ...] = ()
+        if self.fused_with_next:
+            positions = range(len(self.window_offsets()))
+            extra = (*self.winner_names, *(name for p in positions for name in self.window_sum_names(p)))
         return (*self.names, *self.delta_names, *extra)
 
     @property
