@@ -16,8 +16,12 @@ SPECS = [LayerSpec("conv", 3, "relu"), LayerSpec("maxpool", 2), LayerSpec("dense
 
 
 def small_cnn_weights(seed: int) -> np.ndarray:
+    """Random weights; the conv biases are negative so that about half the pooled outputs are 0 (the blocks
+    skip those) and some of the relu neurons after them too."""
     layers = layer_kinds.describe((14, 14, 1), SPECS)
-    return np.random.default_rng(seed).uniform(-0.4, 0.4, layer_kinds.weight_count(layers))
+    weights = np.random.default_rng(seed).uniform(-0.4, 0.4, layer_kinds.weight_count(layers))
+    weights[27:30] = -0.45
+    return weights
 
 
 def test_layer_description_gives_shapes_and_the_flat_layout():
@@ -149,3 +153,40 @@ def test_cnn_randomize_weights_uses_each_layers_fan_in(tmp_path):
     assert np.all(np.abs(kernels) <= 1 / 3) and np.std(kernels) > 0.05 and not np.any(conv_biases)
     dense = weights[30:30 + 648]
     assert np.all(np.abs(dense) <= 1 / np.sqrt(108)) and np.std(dense) > 0.02
+
+
+def test_a_sigmoid_conv_is_refused_for_the_blocks():
+    specs = [LayerSpec("conv", 2, "sigmoid"), *SPECS[1:]]
+    with pytest.raises(Sb3genError, match="relu conv layer; this one has sigmoid"):
+        layer_kinds.check_runnable(layer_kinds.describe((14, 14, 1), specs))
+
+
+def test_the_pools_active_lists_hold_the_references_outputs_above_0_and_winners(tmp_path):
+    """The conv + pool block keeps only the pooled outputs above 0: their items, values, winning patches (the
+    item before the winning position's top-left pixel) and the filters' kernel and bias items."""
+    from sb3gen.reference import ReferenceNetwork
+    from sb3gen.vm import run_project
+
+    rng = np.random.default_rng(5)
+    images = (rng.random((3, 196)) < 0.3).astype(np.int64)
+    layers = layer_kinds.describe((14, 14, 1), SPECS)
+    weights = small_cnn_weights(0)
+    actions = []
+    for image in images:
+        actions += [{"set_list": "input", "values": [int(v) for v in image]}, {"broadcast": "predict"},
+                    {"read": True}]
+    run = run_project(cnn_sb3(tmp_path), actions)
+    ref = ReferenceNetwork([], "relu", weights, 0.1, layers=layers)
+    for image, snapshot in zip(images, run.snapshots, strict=True):
+        lists = snapshot["Network"]["lists"]
+        result = ref.forward(image)
+        active = result.active[2]
+        assert 0 < active.size < 108
+        assert [int(float(v)) for v in lists["layer 2 active items"]] == (active + 1).tolist()
+        assert [float(v) for v in lists["layer 2 active values"]] == result.layers[2][active].tolist()
+        winners = result.winners[2][active]  # 0-based conv outputs (row, column, filter)
+        position, filters = winners // 3, winners % 3
+        patches = (position // 12) * 14 + position % 12
+        assert [int(float(v)) for v in lists["layer 2 winner patches"]] == patches.tolist()
+        assert [int(float(v)) for v in lists["layer 2 winner kernels"]] == (filters * 9).tolist()
+        assert [int(float(v)) for v in lists["layer 2 winner biases"]] == (27 + filters + 1).tolist()
