@@ -190,3 +190,30 @@ def test_the_pools_active_lists_hold_the_references_outputs_above_0_and_winners(
         assert [int(float(v)) for v in lists["layer 2 winner patches"]] == patches.tolist()
         assert [int(float(v)) for v in lists["layer 2 winner kernels"]] == (filters * 9).tolist()
         assert [int(float(v)) for v in lists["layer 2 winner biases"]] == (27 + filters + 1).tolist()
+
+
+def test_the_test_pass_reads_the_conv_table_and_gets_the_references_numbers_exactly(tmp_path):
+    """`test` reads the conv's sums from the conv table (built from the weights at its start); the last test
+    image's activations (feature maps, pooled values, dense outputs, probabilities) equal the reference's bit
+    for bit, and so do those of `predict` (sums pixel by pixel) on the same image."""
+    from sb3gen.reference import ReferenceNetwork
+    from sb3gen.vm import run_project
+
+    rng = np.random.default_rng(0)
+    images = (rng.random((18, 196)) < 0.25).astype(np.int64)  # as cnn_sb3 makes them
+    layers = layer_kinds.describe((14, 14, 1), SPECS)
+    ref = ReferenceNetwork([], "relu", small_cnn_weights(0), 0.1, layers=layers)
+    expected = ref.forward(images[-1])
+    run = run_project(cnn_sb3(tmp_path), [
+        {"broadcast": "test"}, {"read": True}, {"set_list": "input", "values": [int(v) for v in images[-1]]},
+        {"broadcast": "predict"}, {"read": True}])
+    after_test, after_predict = run.snapshots
+    network = after_test["Network"]["lists"]
+    assert len(network["layer 1 table"]) == 512 * 3
+    assert [float(v) for v in network["layer 2 active values"]] == \
+        expected.layers[2][expected.active[2]].tolist()
+    for snapshot in (after_test, after_predict):
+        assert [float(v) for v in snapshot["Stage"]["lists"]["activations"]] == \
+            expected.concatenated().tolist()
+    predictions = [int(float(v)) for v in after_test["Stage"]["lists"]["predictions"]]
+    assert predictions == [ref.forward(image).prediction for image in images[12:]]

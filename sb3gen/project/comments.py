@@ -55,6 +55,15 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_window_maxima": "each filter's largest sum over the window's positions (the first wins ties) "
                               "and where it was",
         "conv_maps": "the full feature maps (row, column, filter) with relu, for `save activations`",
+        "conv_pool_forward_table": "the same, reading the sums from the conv table (`test`: the weights do "
+                                   "not change during it)",
+        "forward_pass_table": "the forward pass of `test`: the conv's sums read from the conv table",
+        "conv_window_table": "during `test`: every filter's sum at every position of the window, read from "
+                             "the conv table by the position's pattern of 0/1 pixels",
+        "conv_row_codes": "each pixel's code of the 3 pixels from it to the right (1, 2, 4 if they are 1), "
+                          "times the number of filters",
+        "conv_table": "for each 3x3 pattern of 0/1 pixels and filter: bias + the kernel weights over its 1 "
+                      "pixels, each from the pattern without its last 1 pixel (the sums of pixel by pixel)",
         "pool_maps": "the full pooled maps: the active values at their items, 0 elsewhere",
         "dense_after_map_forward": "each neuron = its bias + weight x input for every pooled output above 0",
         "pool_errors_and_learning": "{name}: error x weight into the error of every pooled output above 0, "
@@ -111,6 +120,13 @@ COMMENTS: dict[str, dict[str, str]] = {
                            "それをおおうカーネルの位置の和 += そのカーネル重み",
         "conv_window_maxima": "各フィルターの窓の中での最大の和（同じなら先のもの）とその位置",
         "conv_maps": "relu した特徴マップ全体（行、列、フィルター）。save activations 用",
+        "conv_pool_forward_table": "同じく、和を畳み込み表から読む（test の間は重みが変わらない）",
+        "forward_pass_table": "test の順伝播：畳み込みの和は畳み込み表から読む",
+        "conv_window_table": "test の間：窓の各位置の各フィルターの和を、"
+                             "その位置の0/1の画素の模様で畳み込み表から読む",
+        "conv_row_codes": "各画素から右へ3画素の符号（1なら1、2、4）× フィルターの数",
+        "conv_table": "3x3の0/1の模様とフィルターごとに：バイアス + 値が1の画素のカーネル重み"
+                      "（最後の1の画素のない模様の値から。画素ごとに足すのと同じ和）",
         "pool_maps": "プーリング出力全体：active の値をその番号に、ほかは0",
         "dense_after_map_forward": "各ニューロン = バイアス + 0より大きいプーリング出力ごとの入力 × 重み",
         "pool_errors_and_learning": "{name}：誤差 × 重みを0より大きい各プーリング出力の誤差へ。"

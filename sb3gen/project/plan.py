@@ -14,7 +14,7 @@ from sb3gen.layers import Layer, check_runnable
 KIND_TEMPLATES = {"dense": "network/dense.sb", "conv": "network/conv.sb", "maxpool": "network/maxpool.sb"}
 # Sprite variables a kind's blocks use besides the per-neuron ones.
 # (A dense layer after a pool uses the pool's; MLP projects have no others.)
-KIND_VARIABLES = {"dense": (), "conv": ("patch", "g", "kernel", "entry #"),
+KIND_VARIABLES = {"dense": (), "conv": ("patch", "g", "kernel", "entry #", "table code", "parent", "tap"),
                   "maxpool": ("map #", "a", "entry #")}
 
 
@@ -139,6 +139,45 @@ class LayerPlan:
             rows.append(row)
         return rows
 
+    # The `test` pass reads a fused conv's sums from a table instead (the weights do not change during it):
+    # for each 3x3 pattern of 0/1 pixels (code = sum of 2^tap over the taps that are 1) and filter, bias +
+    # its kernel weights over the 1 taps, built once per pass by adding the highest tap's weight to the entry
+    # of the pattern without it: each entry is the same sum in the same order as pixel by pixel.
+    @property
+    def table_list(self) -> str:
+        return f"layer {self.number} table"
+
+    @property
+    def row_code_list(self) -> str:
+        return f"layer {self.number} row codes"
+
+    @property
+    def table_parent_list(self) -> str:
+        return f"layer {self.number} table parents"
+
+    @property
+    def table_tap_list(self) -> str:
+        return f"layer {self.number} table taps"
+
+    @property
+    def patterns(self) -> int:
+        return 2 ** (self.window * self.window)
+
+    def table_parents_and_taps(self) -> tuple[list[int], list[int]]:
+        """Per pattern code 1..patterns-1: the first item of the pattern without its highest tap, minus 1,
+        and that tap (0-based)."""
+        parents, taps = [], []
+        for code in range(1, self.patterns):
+            high = code.bit_length() - 1
+            parents.append((code - 2 ** high) * self.units)
+            taps.append(high)
+        return parents, taps
+
+    def window_row_code_items(self, offset: int) -> list[int]:
+        """A window position's kernel rows: items of `row codes` counted from `patch` (row code of pixel item
+        p is item p + 2, so that the codes of the first two pixels have room)."""
+        return [offset + 1 + ky * self.in_cols + 2 for ky in range(self.window)]
+
     def kernel_base(self, unit: int) -> int:
         """Item of the filter's first kernel weight, minus 1."""
         return self.w_offset + unit * self.layer.fan_in
@@ -209,14 +248,20 @@ class LayerPlan:
         extra: tuple[str, ...] = ()
         if self.fused_with_next:
             positions = range(len(self.window_offsets()))
-            extra = (*self.winner_names, *(name for p in positions for name in self.window_sum_names(p)))
+            extra = (*self.winner_names, *(name for p in positions for name in self.window_sum_names(p)),
+                     *(f"table row {p + 1}" for p in positions))
         return (*self.names, *self.delta_names, *extra)
 
     @property
     def lists(self) -> dict[str, list[int]]:
         """Sprite lists of the layer, with their initial items."""
         if self.kind == "conv":
-            return {"pixels": [], self.map_list: []}
+            lists: dict[str, list[int]] = {"pixels": [], self.map_list: []}
+            if self.fused_with_next:
+                parents, taps = self.table_parents_and_taps()
+                lists.update({self.table_list: [], self.row_code_list: [], self.table_parent_list: parents,
+                              self.table_tap_list: taps})
+            return lists
         if self.kind == "maxpool":
             names = (self.map_list, self.active_list, self.values_list, self.winner_patch_list,
                      self.kernel_list, self.bias_list, self.active_delta_list)
