@@ -36,18 +36,20 @@ def main() -> int:
     run = run_project(args.sb3, actions, engine=args.engine, max_steps=10_000_000, timeout_s=3600)
     start = run.snapshots[0]["Stage"]
     weights = np.array(start["lists"]["weights"], dtype=np.float64)
-    reference = ReferenceNetwork(data.layer_sizes, data.hidden_activation, weights, data.learning_rate,
-                                 math=data.math)
+    rate = float(start["variables"]["LEARNING_RATE"])  # `randomize weights` sets the random-start rate
+    reference = ReferenceNetwork(data.layer_sizes, data.hidden_activation, weights, rate, math=data.math,
+                                 layers=data.layers)
     order, state = data.order, data.random_state
     train_phases = [p for p in run.phases if p.action == "broadcast train"]
     print(f"{args.engine}: {'-'.join(map(str, data.layer_sizes))} {data.hidden_activation}, "
           f"{len(data.train_labels):,} train / {len(data.test_labels):,} test images, LEARNING_RATE "
-          f"{data.learning_rate:g}, decay {data.learning_rate_decay:g}, from `randomize weights`")
+          f"{rate:g} (shipped weights: {data.learning_rate:g}), decay "
+          f"{data.learning_rate_decay:g}, from `randomize weights`")
     identical = True
     for epoch, snapshot in enumerate(run.snapshots[1:]):
         stage = snapshot["Stage"]
-        plan = schedule.plan_epoch(order, len(data.train_labels), state, data.learning_rate,
-                                   data.learning_rate_decay, epoch)
+        plan = schedule.plan_epoch(order, len(data.train_labels), state, rate, data.learning_rate_decay,
+                                   epoch)
         loss = schedule.train_epoch(reference, data.train_images, data.train_labels, plan)
         _, accuracy = reference.test(data.test_images, data.test_labels)
         same = (np.array_equal(np.array(stage["lists"]["weights"], dtype=np.float64), reference.weights)

@@ -1,4 +1,4 @@
-"""Candidate MLPs for the default network, measured: the README's table.
+"""Candidate networks for the default, MLPs and CNNs, measured: the README's table.
 
     nice python benchmarks/sweep.py [--out build/sweep] [--only NAME ...]
 
@@ -9,8 +9,11 @@ the pad), accuracy on the 1,000 held-out images with its 95% Wilson interval, on
 same digits redrawn on the pad (benchmarks/drawn.py), and block evaluations per image of a `test` pass and a
 `train` epoch in scratch-vm (exact counts, 100 images each, math tables).
 
-The default is chosen by VALIDATION accuracy among candidates whose training step costs at most 2x today's
-196-32-10 sigmoid (measured here); the held-out and drawn columns only report, they never choose.
+The MLP default is chosen by VALIDATION accuracy among MLPs whose training step costs at most 2x today's
+196-32-10 sigmoid (measured here); the held-out and drawn columns only report, they never choose it. The CNN
+(`--arch cnn`) is the CNN candidate of best validation accuracy; issue 12's rule then makes it the default
+only if it beats the MLP default by at least 1 point on the held-out images AND on the same digits redrawn,
+with a training step at most 4x today's.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from drawn import drawn_benchmark
 from sb3gen.ml.presets import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-COST_BUDGET = 2.0  # x today's training evaluations per image
+COST_BUDGET = 2.0  # x today's training evaluations per image, for an MLP
+CNN_COST_BUDGET = 4.0  # for a CNN
+CNN_MARGIN = 0.01  # the CNN must win by this on held-out and drawn to be the default
 VALIDATION_SEED = 777  # the validation images' redrawing (the held-out ones use drawn.BENCHMARK_SEED)
 
 
@@ -42,12 +47,18 @@ def candidates() -> list[Candidate]:
                            augment_copies=augment, redraw_copies=redraw, dropout=dropout,
                            weight_decay=weight_decay)
 
+    def cnn(filters, dense, augment, redraw, dropout):
+        return TrainConfig(arch="cnn", filters=[filters], dense=[dense], augment_copies=augment,
+                           redraw_copies=redraw, dropout=dropout)
+
     return [
         Candidate("today: 196-32-10 sigmoid", mlp(32, "sigmoid")),
         Candidate("196-32-10 sigmoid, aug 2 + redrawn 1", mlp(32, "sigmoid", 2, redraw=1)),
         Candidate("196-64-10 relu, aug 2, dropout .2", mlp(64, "relu", 2, 0.2)),
         Candidate("196-64-10 relu, aug 2 + redrawn 1, dropout .2", mlp(64, "relu", 2, 0.2, redraw=1)),
         Candidate("196-64-10 relu, aug 2 + redrawn 2, dropout .2", mlp(64, "relu", 2, 0.2, redraw=2)),
+        Candidate("CNN conv 8, dense 32, aug 2 + redrawn 2, dropout .2", cnn(8, 32, 2, 2, 0.2)),
+        Candidate("CNN conv 8, dense 32, aug 2 + redrawn 4, dropout .2", cnn(8, 32, 2, 4, 0.2)),
     ]
 
 
@@ -61,7 +72,7 @@ def evaluations_per_image(net, data) -> tuple[float, float]:
     labels = data.dataset.labels
     project = build_network_project(net.layer_sizes, net.hidden_activation, net.weights,
                                     data.inputs[train], labels[train], data.inputs[test], labels[test],
-                                    math="tables", ui_settings=net.preprocess.to_dict())
+                                    math="tables", ui_settings=net.preprocess.to_dict(), layers=net.layers)
     run = run_project(pack_sb3(compile_project(project)), [{"broadcast": "test"}, {"broadcast": "train"}])
     test_phase, train_phase = run.phases
     return test_phase.evaluations / len(test), train_phase.evaluations / len(train)
@@ -88,22 +99,43 @@ def measure(candidate: Candidate, data) -> dict:
             "test_evaluations_per_image": test_cost, "train_evaluations_per_image": train_cost}
 
 
+def is_cnn(row: dict) -> bool:
+    return row["config"].get("arch") == "cnn"
+
+
 def table(rows: list[dict]) -> str:
-    budget = COST_BUDGET * rows[0]["train_evaluations_per_image"]
-    eligible = [r for r in rows if r["train_evaluations_per_image"] <= budget]
+    today = next(r for r in rows if r["name"].startswith("today"))["train_evaluations_per_image"]
+    budget = COST_BUDGET * today
+    eligible = [r for r in rows if not is_cnn(r) and r["train_evaluations_per_image"] <= budget]
     chosen = max(eligible, key=lambda r: r["validation_accuracy"])
+    cnns = [r for r in rows if is_cnn(r)]
+    best_cnn = max(cnns, key=lambda r: r["validation_accuracy"]) if cnns else None
     lines = ["| candidate | validation: clean / drawn (mean) | held-out (95% interval) | held-out drawn "
              "| block evaluations per image: test / train |", "|---|---|---|---|---|"]
     for r in rows:
         held = r["held_out"]
         low, high = held["interval_95"]["low"], held["interval_95"]["high"]
-        mark = " **(default)**" if r is chosen else ("" if r in eligible else " (over budget)")
+        if r is chosen:
+            mark = " **(MLP default)**"
+        elif r is best_cnn:
+            mark = " **(--arch cnn)**"
+        else:
+            mark = "" if r in eligible or is_cnn(r) else " (over budget)"
         lines.append(f"| {r['name']}{mark} | {r['validation_clean']:.1%} / {r['validation_drawn']:.1%} "
                      f"({r['validation_accuracy']:.1%}) | {held['accuracy']:.1%} ({low:.1%}-{high:.1%}) | "
                      f"{r['drawn']['accuracy']:.1%} | {r['test_evaluations_per_image']:,.0f} / "
                      f"{r['train_evaluations_per_image']:,.0f} |")
     lines.append(f"\nbudget: {budget:,.0f} training evaluations per image ({COST_BUDGET:g}x today's); "
                  f"chosen by validation accuracy: {chosen['name']}")
+    if best_cnn is not None:
+        held = best_cnn["held_out"]["accuracy"] - chosen["held_out"]["accuracy"]
+        drawn = best_cnn["drawn"]["accuracy"] - chosen["drawn"]["accuracy"]
+        cost = best_cnn["train_evaluations_per_image"] / today
+        wins = held >= CNN_MARGIN and drawn >= CNN_MARGIN and cost <= CNN_COST_BUDGET
+        lines.append(f"the CNN against the MLP default: held-out {held * 100:+.1f} points, drawn "
+                     f"{drawn * 100:+.1f} points, training step {cost:.2f}x today's (rule: "
+                     f"+{CNN_MARGIN * 100:g} on both, at most {CNN_COST_BUDGET:g}x) -> default: "
+                     f"{'the CNN' if wins else 'the MLP'}")
     return "\n".join(lines)
 
 

@@ -26,14 +26,10 @@ DEFAULT_WEIGHT_DIGITS = 3  # the smallest N that loses no held-out accuracy (REA
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sb3gen.ml import options
-    from sb3gen.project.network import (
-        CNN_LEARNING_RATE,
-        DEFAULT_LEARNING_RATE,
-        DEFAULT_LEARNING_RATE_DECAY,
-        LANGUAGES,
-        MATH_MODES,
-        RELU_LEARNING_RATE,
-    )
+    from sb3gen.project.network import DEFAULT_LEARNING_RATE_DECAY, LANGUAGES, MATH_MODES, SCRATCH_TRAINING
+
+    rates = ", ".join(f"{kind} {row.learning_rate:g} / {row.random_start_rate:g}"
+                      for kind, row in SCRATCH_TRAINING.items())
 
     training = parser.add_argument_group("training with Keras (when no network is given)")
     options.add_preset(training, "the network to train")
@@ -51,9 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     project.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                          help="language of labels and block comments (default: %(default)s)")
     project.add_argument("--scratch-learning-rate", type=float,
-                         help=f"LEARNING_RATE of the per-sample SGD inside Scratch (default: "
-                              f"{DEFAULT_LEARNING_RATE}, relu networks {RELU_LEARNING_RATE}, a CNN "
-                              f"{CNN_LEARNING_RATE})")
+                         help="LEARNING_RATE of the per-sample SGD inside Scratch, from the shipped weights "
+                              "and after `randomize weights` (default by kind, from the shipped / random "
+                              "weights: " + rates + ")")
     project.add_argument("--scratch-learning-rate-decay", type=float, default=DEFAULT_LEARNING_RATE_DECAY,
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default: %(default)s)")
     project.add_argument("--weight-digits", type=options.weight_digits, default=DEFAULT_WEIGHT_DIGITS,
@@ -126,8 +122,6 @@ def run(args: argparse.Namespace) -> int:
             net.metrics["weight_digits"] = args.weight_digits
         record = dataset.record()  # file names and sha256: the records are portable
         net.metrics.update({"data_source": record, "data_images": len(dataset)})
-        if args.scratch_learning_rate is None:  # 0.2 ruins a relu MLP and makes a CNN diverge (README)
-            args.scratch_learning_rate = scratch_learning_rate(net)
         evaluation = data.evaluate(net)
         print(evaluation.text())
 
@@ -191,9 +185,10 @@ def load_network(args: argparse.Namespace):
 
 
 def compile_network(net, train_images, train_labels, test_images, test_labels, *, math: str, lang: str,
-                    learning_rate: float, learning_rate_decay: float | None = None,
+                    learning_rate: float | None, learning_rate_decay: float | None = None,
                     test_accuracy: float | None = None) -> tuple[bytes, dict]:
-    """The .sb3 bytes (limits checked by the packer) and its project.json."""
+    """The .sb3 bytes (limits checked by the packer) and its project.json. learning_rate None: the rates of
+    the network's kind (sb3gen.project.network.SCRATCH_TRAINING)."""
     from sb3gen.project import build_network_project
     from sb3gen.scratch import compile_project, pack_sb3
 
@@ -209,8 +204,8 @@ def compile_network(net, train_images, train_labels, test_images, test_labels, *
 def reference_accuracy(net, test_images, test_labels, args: argparse.Namespace) -> float:
     from sb3gen.reference import ReferenceNetwork
 
-    reference = ReferenceNetwork(net.layer_sizes, net.hidden_activation, net.weights,
-                                 args.scratch_learning_rate, math=args.math, layers=net.layers)
+    reference = ReferenceNetwork(net.layer_sizes, net.hidden_activation, net.weights, 0.0, math=args.math,
+                                 layers=net.layers)  # a test pass: no learning rate
     return reference.test(test_images, test_labels)[1]
 
 
@@ -229,12 +224,3 @@ def size_report(project_json: dict, sb3: bytes) -> str:
         lines.append(f"  list {name!r} ({target}): {items:,} items of {LIST_LIMIT:,}, {nbytes:,} bytes")
     lines.append(f"  .sb3 {len(sb3):,} bytes; every asset under {ASSET_LIMIT:,} bytes")
     return "\n".join(lines)
-
-
-def scratch_learning_rate(net) -> float:
-    """The default LEARNING_RATE inside Scratch for this kind of network (measured: README)."""
-    from sb3gen.project.network import CNN_LEARNING_RATE, DEFAULT_LEARNING_RATE, RELU_LEARNING_RATE
-
-    if not net.is_mlp:
-        return CNN_LEARNING_RATE
-    return RELU_LEARNING_RATE if net.hidden_activation == "relu" else DEFAULT_LEARNING_RATE

@@ -13,6 +13,7 @@ from sb3gen.project.network import (
     DEFAULT_LEARNING_RATE_DECAY,
     DEFAULT_SHUFFLE_SEED,
     NETWORK_SPRITE,
+    SCRATCH_TRAINING,
 )
 from sb3gen.reference import ReferenceNetwork, schedule
 from sb3gen.scratch import compile_project, pack_sb3
@@ -62,8 +63,11 @@ def test_training_twice_lowers_the_loss_and_reports_progress():
 
 
 def test_restore_and_randomize_weights():
+    """A relu MLP: `randomize weights` draws He-scaled weights and sets the random-start rate;
+    `restore weights` brings back the shipped weights and their rate (SCRATCH_TRAINING)."""
     sizes = [196, 16, 10]
     shipped = fan_in_weights(sizes, 0)
+    rates = SCRATCH_TRAINING["relu MLP"]
     sb3, _ = sb3_of(sizes, "relu", shipped, synthetic_images(20, 1), synthetic_images(5, 2))
     run = run_project(sb3, [{"broadcast": "randomize weights"}, {"read": True}, {"broadcast": "train"},
                             {"broadcast": "restore weights"}, {"read": True}])
@@ -71,11 +75,26 @@ def test_restore_and_randomize_weights():
     restored = np.array(run.snapshots[1]["Stage"]["lists"]["weights"], dtype=float)
     assert np.array_equal(restored, shipped)
     assert float(run.snapshots[1]["Stage"]["variables"]["epoch"]) == 0
+    assert float(run.snapshots[0]["Stage"]["variables"]["LEARNING_RATE"]) == rates.random_start_rate
+    assert float(run.snapshots[1]["Stage"]["variables"]["LEARNING_RATE"]) == rates.learning_rate
+    assert rates.random_start_rate != rates.learning_rate
     w1, b1 = randomized[: 196 * 16], randomized[196 * 16: 196 * 16 + 16]
     w2, b2 = randomized[3152: 3152 + 160], randomized[3312:]
     assert np.all(b1 == 0) and np.all(b2 == 0) and b2.size == 10
-    assert np.max(np.abs(w1)) <= 1 / 14 and np.max(np.abs(w2)) <= 1 / 4
-    assert np.std(w1) > 0.03 and not np.array_equal(w1, shipped[: 196 * 16])
+    he1, he2 = (6 / 196) ** 0.5, (6 / 16) ** 0.5
+    assert np.max(np.abs(w1)) <= he1 and np.max(np.abs(w2)) <= he2
+    assert np.max(np.abs(w1)) > 0.9 * he1 and np.max(np.abs(w2)) > 0.8 * he2  # not the fan-in range
+    assert np.std(w1) > 0.07 and not np.array_equal(w1, shipped[: 196 * 16])
+
+
+def test_randomize_weights_of_a_sigmoid_network_keeps_the_fan_in_range_and_rate():
+    sizes = [196, 16, 10]
+    train, test = synthetic_images(4, 1), synthetic_images(2, 2)
+    sb3, _ = sb3_of(sizes, "sigmoid", fan_in_weights(sizes, 0), train, test)
+    run = run_project(sb3, [{"broadcast": "randomize weights"}, {"read": True}])
+    weights = np.array(run.snapshots[0]["Stage"]["lists"]["weights"], dtype=float)
+    assert np.max(np.abs(weights[: 196 * 16])) <= 1 / 14 and np.max(np.abs(weights[3152:3312])) <= 1 / 4
+    assert float(run.snapshots[0]["Stage"]["variables"]["LEARNING_RATE"]) == DEFAULT_LEARNING_RATE
 
 
 @pytest.mark.parametrize("math_mode,activation", [("native", "sigmoid"), ("native", "relu")])
@@ -83,7 +102,8 @@ def test_native_math_equals_the_reference_bit_for_bit(math_mode, activation):
     sizes = [196, 8, 4, 10]
     weights = fan_in_weights(sizes, 4)
     train, test = synthetic_images(30, 5), synthetic_images(15, 6)
-    sb3, project_json = sb3_of(sizes, activation, weights, train, test, math=math_mode)
+    sb3, project_json = sb3_of(sizes, activation, weights, train, test, math=math_mode,
+                               learning_rate=DEFAULT_LEARNING_RATE)
     stage_lists = {v[0] for v in project_json["targets"][0]["lists"].values()}
     assert "exp table" not in stage_lists and "log table" not in stage_lists
     run = run_project(sb3, [{"broadcast": "test"}, {"broadcast": "train"}])

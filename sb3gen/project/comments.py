@@ -45,7 +45,7 @@ COMMENTS: dict[str, dict[str, str]] = {
                        "of every tap over a pixel that is 1 (at the winning position)",
         "pool_deltas": "errors of the pooled outputs above 0 (the weighted errors of the next layer) and the "
                        "next layer's learning, one block per neuron of it",
-        "randomize": "fresh weights between -{limit} and {limit} (1/sqrt of {n_in} inputs), biases 0",
+        "randomize": "fresh weights between -{limit} and {limit} (scaled for {n_in} inputs), biases 0",
         "conv_pool_forward": "3x3 convolution and 2x2 max-pool together: per pool window, the largest sum of "
                              "each filter over its positions; relu; only the outputs above 0 are kept, in "
                              "the pool's `active` lists",
@@ -111,7 +111,7 @@ COMMENTS: dict[str, dict[str, str]] = {
                        "カーネル重みも同じく",
         "pool_deltas": "0より大きいプーリング出力の誤差（次の層の誤差の重み付き和）と"
                        "次の層の学習（ニューロンごとのブロック）",
-        "randomize": "新しい重み（-{limit}〜{limit}、入力{n_in}個の1/sqrt）、バイアスは0",
+        "randomize": "新しい重み（-{limit}〜{limit}、入力{n_in}個に合わせた範囲）、バイアスは0",
         "conv_pool_forward": "3x3畳み込みと2x2最大プーリングをいっしょに："
                              "窓ごとに各フィルターの最大の和、relu。"
                              "0より大きい出力だけをプーリングの active リストに残す",

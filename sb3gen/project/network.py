@@ -6,6 +6,7 @@ buttons) come from sb3gen.project.ui.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,14 +26,46 @@ from sb3gen.scratch import Costume, Project, Sprite, Stage, render_template
 NETWORK_SPRITE = "Network"
 TEMPLATES = ("math.sb", "forward.sb", "learn.sb", "passes.sb", "weights.sb", "teach.sb")
 CHUNK_IMAGES = 10  # images per run-without-screen-refresh chunk: the display updates between chunks
-# Per-sample SGD from random weights over 4,000 images, measured with the reference: 0.2 / (1 + epoch) with a
-# new order each epoch reaches 88%, 90%, 91% after epochs 1-3 (0.05 in a fixed order: 85%, 87%, 88%).
-DEFAULT_LEARNING_RATE = 0.2
-# relu networks diverge at 0.2: one epoch over 1,000 images from the shipped 196-64-10 relu weights leaves
-# 34.8% held-out accuracy at 0.2, 91.1% at 0.05, 96.1% at 0.01 (reference.ReferenceNetwork, measured)
-RELU_LEARNING_RATE = 0.01
-DEFAULT_LEARNING_RATE_DECAY = 1.0
-CNN_LEARNING_RATE = 0.05  # per-sample SGD of a CNN diverges at 0.1 from random weights
+DEFAULT_LEARNING_RATE_DECAY = 1.0  # LEARNING_RATE / (1 + epoch x decay)
+
+
+@dataclass(frozen=True)
+class ScratchTraining:
+    """How one kind of network trains inside Scratch by default: the rate for going on from the shipped
+    (trained) weights, the rate after `randomize weights`, and the range that block draws weights from."""
+
+    learning_rate: float  # LEARNING_RATE of the shipped project, set again by `restore weights`
+    random_start_rate: float  # what `randomize weights` sets LEARNING_RATE to
+    init: str  # "fan-in": U(+-1/sqrt(n_in)); "he": U(+-sqrt(6/n_in)), which keeps relu outputs from fading
+
+
+# One row per kind of network, measured with the reference (which the VM equals bit for bit) over the 4,000
+# training images, new order each epoch, decay 1 (README, benchmarks/learning_curve.py):
+# - sigmoid MLP, 196-32-10: 0.2 from fan-in random weights reaches 88%, 90%, 91% after epochs 1-3.
+# - relu MLP, 196-64-10: from He random weights 0.05 reaches 92.4-92.7% after 3 epochs (4 seeds; fan-in
+#   weights 92.1%, 0.01 89.9%, 0.1 90.3%), but going on from the shipped weights at 0.05 costs accuracy
+#   (one epoch over 1,000 images: 91.1% against 96.1% at 0.01; 0.2 ruins it: 34.8%).
+# - CNN: per-sample SGD diverges at 0.1 from random weights; 0.05 reaches 93.8% after 3 epochs.
+SCRATCH_TRAINING: dict[str, ScratchTraining] = {
+    "sigmoid MLP": ScratchTraining(0.2, 0.2, "fan-in"),
+    "relu MLP": ScratchTraining(0.01, 0.05, "he"),
+    "CNN": ScratchTraining(0.05, 0.05, "fan-in"),
+}
+DEFAULT_LEARNING_RATE = SCRATCH_TRAINING["sigmoid MLP"].learning_rate
+
+
+def network_kind(layers: list[Layer]) -> str:
+    """The row of SCRATCH_TRAINING for these layers."""
+    if not layer_kinds.is_dense_only(layers):
+        return "CNN"
+    hidden = [layer.activation for layer in layers if not layer.is_output]
+    return "relu MLP" if hidden and all(a == "relu" for a in hidden) else "sigmoid MLP"
+
+
+def scratch_training(layers: list[Layer]) -> ScratchTraining:
+    return SCRATCH_TRAINING[network_kind(layers)]
+
+
 DEFAULT_SHUFFLE_SEED = 1  # first `random state` of the shuffle generator (1 .. 2147483646)
 # TurboWarp compiles each custom block to one JavaScript function, and the browser's optimising compiler gives
 # up on very long ones (measured: a 320-multiply-add block ran 30x slower than the same work in ten blocks).
@@ -88,7 +121,7 @@ def build_network_project(
     *,
     math: str = "tables",
     lang: str = "en",
-    learning_rate: float = DEFAULT_LEARNING_RATE,
+    learning_rate: float | None = None,
     learning_rate_decay: float = DEFAULT_LEARNING_RATE_DECAY,
     shuffle_seed: int = DEFAULT_SHUFFLE_SEED,
     ui_settings: dict[str, Any] | None = None,
@@ -100,7 +133,8 @@ def build_network_project(
     Images are (N, n_inputs) arrays of 0/1; weights the flat day-2 layout. `test_accuracy` (percent, what
     `test` gives for the shipped weights) fills the accuracy monitor before anyone has pressed Test.
     `layers` (sb3gen.layers) describes a network with conv and pooling layers; None: the dense layers of
-    `layer_sizes`."""
+    `layer_sizes`. `learning_rate` None: the network kind's rates (SCRATCH_TRAINING); a given rate is used
+    after `randomize weights` too."""
     if math not in MATH_MODES:
         raise Sb3genError(f"--math must be one of {', '.join(MATH_MODES)}, not {math!r}")
     if lang not in LANGUAGES:
@@ -113,7 +147,10 @@ def build_network_project(
         layers = layer_kinds.describe(layer_kinds.input_shape(int(layer_sizes[0])),
                                       layer_kinds.mlp_specs(list(layer_sizes), hidden_activation))
     layer_sizes = layer_kinds.flat_sizes(layers)
-    plans = plan_layers(layers)
+    training = scratch_training(layers)
+    random_start_rate = training.random_start_rate if learning_rate is None else float(learning_rate)
+    learning_rate = training.learning_rate if learning_rate is None else float(learning_rate)
+    plans = plan_layers(layers, init=training.init)
     n_inputs = int(layer_sizes[0])
     weights_list = [float(w) for w in np.asarray(weights, dtype=np.float64).ravel()]
     stage = Stage()
@@ -157,11 +194,13 @@ def build_network_project(
     ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
     # The editor opens on the first sprite: a small UI sprite loads in seconds, the 4,000-block Network
     # sprite's scripts took 16-52 s to lay out in the browser test.
-    project.sprites.append(network_sprite(plans, n_inputs, math=math, lang=lang))
+    project.sprites.append(network_sprite(plans, n_inputs, math=math, lang=lang, learning_rate=learning_rate,
+                                          random_start_rate=random_start_rate))
     return project
 
 
-def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: str) -> Sprite:
+def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: str, learning_rate: float,
+                   random_start_rate: float) -> Sprite:
     sprite = Sprite(name=NETWORK_SPRITE, visible=False, x=200, y=150)
     sprite.costumes.append(Costume.svg("network", _ICON))
     names = list(_SPRITE_SCALARS)
@@ -175,6 +214,7 @@ def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: s
     for layer in layers:
         sprite.lists.update(layer.lists)
     context = template_context(layers, n_inputs, math=math, lang=lang)
+    context.update(learning_rate=repr(float(learning_rate)), random_start_rate=repr(float(random_start_rate)))
     for name in TEMPLATES:
         sprite.add_scripts(render_template(f"network/{name}", **context), f"network/{name}")
     return sprite

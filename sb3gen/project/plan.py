@@ -51,6 +51,7 @@ class LayerPlan:
     layer: Layer  # the neutral description: kind, shapes, window
     previous: LayerPlan | None = field(default=None, repr=False)
     next: LayerPlan | None = field(default=None, repr=False)
+    init: str = "fan-in"  # range of `randomize weights`: "fan-in" +-1/sqrt(n_in), "he" +-sqrt(6/n_in)
 
     @property
     def kind(self) -> str:
@@ -297,13 +298,18 @@ class LayerPlan:
 
     @property
     def init_limit(self) -> str:
-        """Fan-in scaled range of `randomize weights`: uniform in +-1/sqrt(fan-in), as text for the block."""
-        return repr(1.0 / self.layer.fan_in ** 0.5)
+        """Range of `randomize weights`, uniform in +-limit (see `init`), as text for the block."""
+        return repr(self._limit())
 
     @property
     def init_limit_rounded(self) -> str:
         """The same for people (comments): 0.0714, not 0.07142857142857142."""
-        return f"{1.0 / self.layer.fan_in ** 0.5:.3g}"
+        return f"{self._limit():.3g}"
+
+    def _limit(self) -> float:
+        if self.init == "he":
+            return (6.0 / self.layer.fan_in) ** 0.5
+        return 1.0 / self.layer.fan_in ** 0.5
 
     def groups(self, size: int) -> list[NeuronGroup]:
         """The neurons in groups of `size` (the last may be smaller)."""
@@ -317,7 +323,8 @@ class LayerPlan:
                                first_bias=first_bias, last_bias=self.b_offset + self.units)
 
 
-def plan_layers(layers: list[Layer]) -> list[LayerPlan]:
+def plan_layers(layers: list[Layer], init: str = "fan-in") -> list[LayerPlan]:
+    """One plan per layer; `init`: the range `randomize weights` draws from (LayerPlan.init)."""
     check_runnable(layers)
     plans: list[LayerPlan] = []
     previous: LayerPlan | None = None
@@ -334,7 +341,7 @@ def plan_layers(layers: list[Layer]) -> list[LayerPlan]:
             names = tuple(f"h{number}.{j}" for j in range(1, layer.n_out + 1))
         inputs = previous.names if previous is not None and previous.kind == "dense" else None
         plan = LayerPlan(number, layer.n_in, layer.n_out, layer.w_offset, layer.b_offset, layer.activation,
-                         names, inputs, layer, previous)
+                         names, inputs, layer, previous, init=init)
         if previous is not None:
             previous.next = plan
         plans.append(plan)
