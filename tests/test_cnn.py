@@ -217,3 +217,23 @@ def test_the_test_pass_reads_the_conv_table_and_gets_the_references_numbers_exac
             expected.concatenated().tolist()
     predictions = [int(float(v)) for v in after_test["Stage"]["lists"]["predictions"]]
     assert predictions == [ref.forward(image).prediction for image in images[12:]]
+
+
+def test_cnn_weights_view_draws_the_kernels_lit_by_each_filters_largest_map_value(tmp_path):
+    """`What it learned` of a CNN: one 3x3 picture per conv filter, lit by the largest value of the filter's
+    feature map for the drawing (the views sprite's `filter activity`), equal to the reference's maps."""
+    from sb3gen.project.ui import VIEWS_SPRITE
+    from sb3gen.reference import ReferenceNetwork
+    from sb3gen.vm import run_project
+
+    image = (np.random.default_rng(3).random(196) < 0.3).astype(np.int64)
+    actions = [{"green_flag": True}, {"set_list": "input", "values": image.tolist()},
+               {"broadcast": "predict"}, {"click": "What it learned"}, {"read": True}]
+    run = run_project(cnn_sb3(tmp_path), actions, max_steps=5000)
+    layers = layer_kinds.describe((14, 14, 1), SPECS)
+    maps = ReferenceNetwork([], "relu", small_cnn_weights(0), 0.1, layers=layers).forward(image).layers[1]
+    expected = maps.reshape(-1, 3).max(axis=0)
+    activity = [float(v) for v in run.snapshots[0][VIEWS_SPRITE]["lists"]["filter activity"]]
+    assert activity == expected.tolist() and max(activity) > 0
+    drawn = next(p for p in run.phases if p.action == "click What it learned")
+    assert drawn.evaluations > 3 * 9 * 5 + 3 * 144 * 4  # every kernel weight drawn, every map value read

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sb3gen.errors import Sb3genError
+from sb3gen.layers import spec_from_text
 from sb3gen.project import ui_costumes, ui_i18n
 from sb3gen.project import ui_layout as L
 from sb3gen.reference import pad as pad_reference
@@ -110,7 +111,8 @@ def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
         _answer_sprite(t),
         _bars_sprite(t),
         _progress_sprite(t),
-        _views_sprite(t, stage.lists["layer sizes"], str(stage.variables["hidden activation"])),
+        _views_sprite(t, stage.lists["layer sizes"], str(stage.variables["hidden activation"]),
+                      stage.lists.get("layer kinds")),
         *(_button_sprite(button, t, font_size) for button in BUTTONS),
     ])
     project.monitors.extend(_monitors())
@@ -178,16 +180,26 @@ def _bars_sprite(t: dict[str, str]) -> Sprite:
     return sprite
 
 
-def _views_sprite(t: dict[str, str], layer_sizes: list[int], hidden_activation: str) -> Sprite:
-    """Draws the views; the pictures are of the first layer's neurons (its weights start the flat list)."""
-    n_inputs, neurons = int(layer_sizes[0]), int(layer_sizes[1])
-    side = round(n_inputs ** 0.5)
-    if side * side != n_inputs:
-        raise Sb3genError(f"the weights view needs a square input, not {n_inputs} pixels")
+def _views_sprite(t: dict[str, str], layer_sizes: list[int], hidden_activation: str,
+                  layer_kinds: list[str] | None = None) -> Sprite:
+    """Draws the views; the pictures are of the first layer's units (its weights start the flat list): an
+    MLP's hidden neurons (a weight per input pixel), or a CNN's first conv filters (their 3x3 kernels)."""
+    n_inputs = int(layer_sizes[0])
+    first = spec_from_text(layer_kinds[0]) if layer_kinds else None
+    maps = None
+    if first is not None and first.kind == "conv":
+        side, neurons = first.window, first.size
+        maps = {"filters": first.size, "positions": int(layer_sizes[1]) // first.size}
+    else:
+        neurons, side = int(layer_sizes[1]), round(n_inputs ** 0.5)
+        if side * side != n_inputs:
+            raise Sb3genError(f"the weights view needs a square input, not {n_inputs} pixels")
     grid = L.weights_grid(neurons, side)
     sprite = Sprite(name=VIEWS_SPRITE, visible=False)
     sprite.costumes.extend([ui_costumes.pen_dot(), *ui_costumes.small_digits()])
     sprite.variables.update({name: 0 for name in VIEWS_VARIABLES})
+    if maps is not None:
+        sprite.lists["filter activity"] = []
     origin_x, origin_y = grid.origin(0)
     relu = hidden_activation == "relu" and len(layer_sizes) > 2
     context = {"t": t, "monitors": ANSWER_MONITORS, "cell": L.MATRIX_CELL, "matrix_left": L.MATRIX_LEFT,
@@ -195,7 +207,7 @@ def _views_sprite(t: dict[str, str], layer_sizes: list[int], hidden_activation: 
                "wrong_hue": WRONG_HUE, "digit_width": L.SMALL_DIGIT_WIDTH, "n_inputs": n_inputs,
                "grid": grid, "shown_neurons": min(neurons, grid.columns * grid.rows), "origin_x": origin_x,
                "origin_y": origin_y, "positive_hue": POSITIVE_HUE, "negative_hue": NEGATIVE_HUE,
-               "lit_hue": LIT_HUE, "relu": relu}
+               "lit_hue": LIT_HUE, "relu": relu, "maps": maps, "picture_weights": side * side}
     sprite.add_scripts(render_template("ui/views.sb", **context), "ui/views.sb")
     return sprite
 

@@ -105,7 +105,7 @@ class WeightsGrid:
 def weights_grid(neurons: int, side: int) -> WeightsGrid:
     """The largest pictures that fit all neurons into the view (at 1 pixel per weight, as many as fit)."""
     width, height = VIEW_BOX[2] - VIEW_BOX[0], VIEW_BOX[1] - VIEW_BOX[3] - VIEW_TITLE_HEIGHT
-    for pixel in (4, 3, 2, 1):
+    for pixel in (16, 12, 8, 6, 4, 3, 2, 1) if side <= 5 else (4, 3, 2, 1):  # 3x3 kernels: large pixels
         cell = side * pixel + 6
         columns = max(1, width // cell)
         rows = -(-neurons // columns)
