@@ -78,10 +78,11 @@ def evaluations_per_image(net, data) -> tuple[float, float]:
     return test_phase.evaluations / len(test), train_phase.evaluations / len(train)
 
 
-def measure(candidate: Candidate, data) -> dict:
+def measure(candidate: Candidate, data, network_path: Path) -> dict:
     from sb3gen.ml.pipeline import keras_split, train_held_out
 
     net, _ = train_held_out(candidate.config, data, verbose=0, log=None)
+    net.save(network_path)  # for --recount
     held_out = data.evaluate(net)
     images, labels = data.dataset.images, data.dataset.labels
     # choosing: the validation images (from the training part), clean and redrawn on the pad
@@ -110,32 +111,34 @@ def table(rows: list[dict]) -> str:
     chosen = max(eligible, key=lambda r: r["validation_accuracy"])
     cnns = [r for r in rows if is_cnn(r)]
     best_cnn = max(cnns, key=lambda r: r["validation_accuracy"]) if cnns else None
-    lines = ["| candidate | validation: clean / drawn (mean) | held-out (95% interval) | held-out drawn "
-             "| block evaluations per image: test / train |", "|---|---|---|---|---|"]
-    for r in rows:
-        held = r["held_out"]
-        low, high = held["interval_95"]["low"], held["interval_95"]["high"]
-        if r is chosen:
-            mark = " **(MLP default)**"
-        elif r is best_cnn:
-            mark = " **(--arch cnn)**"
-        else:
-            mark = "" if r in eligible or is_cnn(r) else " (over budget)"
-        lines.append(f"| {r['name']}{mark} | {r['validation_clean']:.1%} / {r['validation_drawn']:.1%} "
-                     f"({r['validation_accuracy']:.1%}) | {held['accuracy']:.1%} ({low:.1%}-{high:.1%}) | "
-                     f"{r['drawn']['accuracy']:.1%} | {r['test_evaluations_per_image']:,.0f} / "
-                     f"{r['train_evaluations_per_image']:,.0f} |")
-    lines.append(f"\nbudget: {budget:,.0f} training evaluations per image ({COST_BUDGET:g}x today's); "
-                 f"chosen by validation accuracy: {chosen['name']}")
+    verdict = None
     if best_cnn is not None:
         held = best_cnn["held_out"]["accuracy"] - chosen["held_out"]["accuracy"]
         drawn = best_cnn["drawn"]["accuracy"] - chosen["drawn"]["accuracy"]
         cost = best_cnn["train_evaluations_per_image"] / today
-        wins = held >= CNN_MARGIN and drawn >= CNN_MARGIN and cost <= CNN_COST_BUDGET
-        lines.append(f"the CNN against the MLP default: held-out {held * 100:+.1f} points, drawn "
-                     f"{drawn * 100:+.1f} points, training step {cost:.2f}x today's (rule: "
-                     f"+{CNN_MARGIN * 100:g} on both, at most {CNN_COST_BUDGET:g}x) -> default: "
-                     f"{'the CNN' if wins else 'the MLP'}")
+        cnn_wins = held >= CNN_MARGIN and drawn >= CNN_MARGIN and cost <= CNN_COST_BUDGET
+        verdict = (f"the CNN against the MLP: held-out {held * 100:+.1f} points, drawn {drawn * 100:+.1f} "
+                   f"points, training step {cost:.2f}x today's (rule: +{CNN_MARGIN * 100:g} on both, at most "
+                   f"{CNN_COST_BUDGET:g}x) -> default: {'the CNN' if cnn_wins else 'the MLP'}")
+    else:
+        cnn_wins = False
+    marks = {id(chosen): " **(--arch mlp)**" if cnn_wins else " **(default)**"}
+    if best_cnn is not None:
+        marks[id(best_cnn)] = " **(default)**" if cnn_wins else " **(--arch cnn)**"
+    lines = ["| candidate | validation: clean / drawn (mean) | held-out (95% interval) | held-out drawn "
+             "| block evaluations per image: test / train |", "|---|---|---|---|---|"]
+    for r in rows:
+        held_r = r["held_out"]
+        low, high = held_r["interval_95"]["low"], held_r["interval_95"]["high"]
+        mark = marks.get(id(r), "" if r in eligible or is_cnn(r) else " (over budget)")
+        lines.append(f"| {r['name']}{mark} | {r['validation_clean']:.1%} / {r['validation_drawn']:.1%} "
+                     f"({r['validation_accuracy']:.1%}) | {held_r['accuracy']:.1%} ({low:.1%}-{high:.1%}) | "
+                     f"{r['drawn']['accuracy']:.1%} | {r['test_evaluations_per_image']:,.0f} / "
+                     f"{r['train_evaluations_per_image']:,.0f} |")
+    lines.append(f"\nbudget: {budget:,.0f} training evaluations per image ({COST_BUDGET:g}x today's); "
+                 f"the MLP chosen by validation accuracy: {chosen['name']}")
+    if verdict:
+        lines.append(verdict)
     return "\n".join(lines)
 
 
@@ -146,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "sweep")
     parser.add_argument("--only", nargs="*", help="names (substrings) of candidates to run")
+    parser.add_argument("--recount", action="store_true",
+                        help="count the block evaluations again with today's blocks (saved networks)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     data = prepare_data(None, PreprocessSettings(), n_train=600, n_test=None, seed=0, log=print)
@@ -154,10 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and not any(part in candidate.name for part in args.only):
             continue
         cached = args.out / (candidate.name.replace(" ", "_").replace(",", "").replace(":", "") + ".json")
+        network_path = cached.with_suffix(".network.json")
         if cached.is_file() and json.loads(cached.read_text())["config"] == candidate.config.to_dict():
             row = json.loads(cached.read_text())
+            if args.recount and network_path.is_file():
+                from sb3gen.ml.network import Network
+
+                costs = evaluations_per_image(Network.load(network_path), data)
+                row["test_evaluations_per_image"], row["train_evaluations_per_image"] = costs
+                cached.write_text(json.dumps(row, indent=1) + "\n")
         else:
-            row = measure(candidate, data)
+            row = measure(candidate, data, network_path)
             cached.write_text(json.dumps(row, indent=1) + "\n")
         rows.append(row)
         print(f"{row['name']}: validation {row['validation_clean']:.1%} clean, {row['validation_drawn']:.1%} "

