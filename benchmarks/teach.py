@@ -21,12 +21,14 @@ import numpy as np
 from sb3gen.project.image_codec import SYMBOLS
 from sb3gen.reference import ReferenceNetwork, packed
 from sb3gen.reference import teach as T
+from sb3gen.verify import read_interface
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sb3", nargs="?", default="build/mnist.sb3")
+    parser.add_argument("--teaching-rate", type=float, help="instead of the project's TEACHING_RATE")
     args = parser.parse_args()
     stage = next(t for t in json.loads(zipfile.ZipFile(args.sb3).read("project.json"))["targets"]
                  if t["isStage"])
@@ -35,10 +37,12 @@ def main() -> None:
     sizes = [int(n) for n in lists["layer sizes"]]
     math = "tables" if "exp table" in lists else "native"
     weights = np.array(lists["weights"], dtype=np.float64)
+    rate = float(variables["TEACHING_RATE"]) if args.teaching_rate is None else args.teaching_rate
+    layers = read_interface(json.loads(zipfile.ZipFile(args.sb3).read("project.json")), args.sb3).layers
 
     def network() -> ReferenceNetwork:
         return ReferenceNetwork(sizes, str(variables["hidden activation"]), weights,
-                                float(variables["TEACHING_RATE"]), math=math)
+                                rate, math=math, layers=layers)
 
     def unpacked(name: str) -> np.ndarray:
         return packed.unpack_all(lists[name], SYMBOLS, sizes[0])

@@ -19,8 +19,8 @@ from sb3gen.project.image_codec import encode_image, encode_images
 from sb3gen.project.network import (
     MIXED_TRAINING_IMAGES,
     MY_DIGITS_EPOCHS,
+    SCRATCH_TRAINING,
     STEPS_PER_CORRECTION,
-    TEACHING_RATE,
 )
 from sb3gen.project.ui_i18n import texts
 from sb3gen.reference import ReferenceNetwork
@@ -57,7 +57,8 @@ def world():
 
 
 def reference_of(world) -> ReferenceNetwork:
-    return ReferenceNetwork(LAYERS, "sigmoid", world["weights"], TEACHING_RATE, math="native")
+    rate = SCRATCH_TRAINING["sigmoid MLP"].teaching_rate
+    return ReferenceNetwork(LAYERS, "sigmoid", world["weights"], rate, math="native")
 
 
 def numbers(values: list) -> list[float]:
