@@ -59,6 +59,8 @@ def candidates() -> list[Candidate]:
         Candidate("196-64-10 relu, aug 2 + redrawn 2, dropout .2", mlp(64, "relu", 2, 0.2, redraw=2)),
         Candidate("CNN conv 8, dense 32, aug 2 + redrawn 2, dropout .2", cnn(8, 32, 2, 2, 0.2)),
         Candidate("CNN conv 8, dense 32, aug 2 + redrawn 4, dropout .2", cnn(8, 32, 2, 4, 0.2)),
+        Candidate("CNN conv 8, dense 32, aug 4 + redrawn 2, dropout .2", cnn(8, 32, 4, 2, 0.2)),
+        Candidate("CNN conv 8, dense 32, aug 2 + redrawn 2, dropout .3", cnn(8, 32, 2, 2, 0.3)),
     ]
 
 
