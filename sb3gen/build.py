@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
         written = out.names()
     build_seconds = time.perf_counter() - started
 
-    print(f"network {net.shape_text} {net.hidden_activation}, math {args.math}: accuracy in "
+    shape = f"{net.shape_text} {net.hidden_activation}" if net.is_mlp else net.shape_text
+    print(f"network {shape}, math {args.math}: accuracy in "
           f"Scratch (reference) {scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
     print(size_report(project_json, sb3))
     html = f", {page_path(args.output)} ({len(page):,} bytes)" if page is not None else ""
