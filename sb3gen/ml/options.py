@@ -47,8 +47,9 @@ def positive_int(text: str) -> int:
 
 def add_preset(parser, help_text: str = "starting configuration; the options below override it") -> None:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default",
-                        help=f"{help_text}: default = 196-64-10 relu, augmented training; day2 = 196-8-4-10 "
-                             "relu, inverted input; day3 = 196-20-8-4-10 sigmoid (default: %(default)s)")
+                        help=f"{help_text}: default = a CNN (conv 8 3x3, maxpool 2x2, dense 32; with --arch "
+                             "mlp or --layers: 196-64-10 relu), augmented training; day2 = 196-8-4-10 relu, "
+                             "inverted input; day3 = 196-20-8-4-10 sigmoid (default: %(default)s)")
 
 
 def add_training(parser) -> None:
@@ -101,7 +102,8 @@ def add_arch(parser) -> None:
     """--arch, --filters, --dense: a convolutional network instead of the MLP."""
     parser.add_argument("--arch", choices=ARCHITECTURES,
                         help="mlp (dense layers, --layers) or cnn: Conv2D 3x3 relu layers (--filters), "
-                             "MaxPooling2D 2x2, dense relu layers (--dense), 10 softmax (default: mlp)")
+                             "MaxPooling2D 2x2, dense relu layers (--dense), 10 softmax (default: the "
+                             "preset's: cnn for the default, mlp for day2 and day3)")
     parser.add_argument("--filters", type=number_list, metavar="N[,N]",
                         help="filters of the one or two conv layers, e.g. 8 or 8,16 (default: 8)")
     parser.add_argument("--dense", type=number_list, metavar="N[,N]",
@@ -109,8 +111,11 @@ def add_arch(parser) -> None:
 
 
 def arch_changes(args: argparse.Namespace) -> dict:
-    """TrainConfig.with_changes arguments of --arch, --filters, --dense (--filters/--dense imply cnn)."""
+    """TrainConfig.with_changes arguments of --arch, --filters, --dense (--filters/--dense imply cnn;
+    --layers or --activation alone imply mlp)."""
     arch = args.arch or ("cnn" if args.filters or args.dense else None)
+    if arch is None and (getattr(args, "layers", None) or getattr(args, "activation", None)):
+        arch = "mlp"
     return {"arch": arch, "filters": args.filters, "dense": args.dense}
 
 
