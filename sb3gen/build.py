@@ -27,7 +27,7 @@ DEFAULT_WEIGHT_DIGITS = 3  # the smallest N that loses no held-out accuracy (REA
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sb3gen.ml import options
-    from sb3gen.project.network import DEFAULT_LEARNING_RATE_DECAY, LANGUAGES, MATH_MODES, SCRATCH_TRAINING
+    from sb3gen.project.network import LANGUAGES, MATH_MODES, SCRATCH_TRAINING
 
     rates = ", ".join(f"{kind} {row.learning_rate:g} / {row.random_start_rate:g}"
                       for kind, row in SCRATCH_TRAINING.items())
@@ -51,8 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="LEARNING_RATE of the per-sample SGD inside Scratch, from the shipped weights "
                               "and after `randomize weights` (default by kind, from the shipped / random "
                               "weights: " + rates + ")")
-    project.add_argument("--scratch-learning-rate-decay", type=float, default=DEFAULT_LEARNING_RATE_DECAY,
-                         help="epoch e trains at LEARNING_RATE / (1 + e x this) (default: %(default)s)")
+    project.add_argument("--scratch-learning-rate-decay", type=float,
+                         help="epoch e trains at LEARNING_RATE / (1 + e x this) (default by kind: "
+                              + ", ".join(f"{kind} {row.decay:g}" for kind, row in SCRATCH_TRAINING.items())
+                              + ")")
     project.add_argument("--weight-digits", type=options.weight_digits, default=DEFAULT_WEIGHT_DIGITS,
                          metavar="N", help="round the shipped weights to N significant digits, 3-17 "
                                            "(17 = exact; default: %(default)s); the reference, verify and "
