@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from sb3gen import layers as layer_kinds
 from sb3gen.errors import Sb3genError
 
 RELATIVE_TOLERANCE = 1e-9
@@ -64,8 +65,6 @@ class ProjectData:
     @property
     def layers(self) -> list:
         """The neutral layer description (sb3gen.layers) the project was built from."""
-        from sb3gen import layers as layer_kinds
-
         side = int(round(self.layer_sizes[0] ** 0.5))
         if self.layer_specs is None:
             return layer_kinds.describe(layer_kinds.input_shape(self.layer_sizes[0]),
@@ -112,8 +111,9 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
     if images is not None:
         data = data.first(images)
     images = min(ACTIVATION_IMAGES, len(data.test_labels))
-    log(f"verifying {path} in {engine}: network {'-'.join(map(str, data.layer_sizes))} "
-        f"{data.hidden_activation}, math {data.math}, {len(data.train_labels)} train / "
+    shape = (f"{'-'.join(map(str, data.layer_sizes))} {data.hidden_activation}" if data.layer_specs is None
+             else ", ".join(layer_kinds.layer_text(layer) for layer in data.layers))
+    log(f"verifying {path} in {engine}: network {shape}, math {data.math}, {len(data.train_labels)} train / "
         f"{len(data.test_labels)} test images")
     checks = [structure_check(project_json, data, str(path))]
     run = run_in_vm(path, data, engine, images)
