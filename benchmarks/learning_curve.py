@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from sb3gen import layers as layer_kinds
 from sb3gen.reference import ReferenceNetwork, schedule
 from sb3gen.scratch import read_sb3
 from sb3gen.verify import read_interface
@@ -42,9 +41,7 @@ def main() -> int:
                                  layers=data.layers)
     order, state = data.order, data.random_state
     train_phases = [p for p in run.phases if p.action == "broadcast train"]
-    shape = (f"{'-'.join(map(str, data.layer_sizes))} {data.hidden_activation}" if data.layer_specs is None
-             else ", ".join(layer_kinds.layer_text(layer) for layer in data.layers))
-    print(f"{args.engine}: {shape}, "
+    print(f"{args.engine}: {data.shape_text}, "
           f"{len(data.train_labels):,} train / {len(data.test_labels):,} test images, LEARNING_RATE "
           f"{rate:g} (shipped weights: {data.learning_rate:g}), decay "
           f"{data.learning_rate_decay:g}, from `randomize weights`")

@@ -72,6 +72,13 @@ class ProjectData:
         return layer_kinds.describe((side, side, 1), self.layer_specs)
 
 
+    @property
+    def shape_text(self) -> str:
+        """How people read the network: '196-64-10 relu', or a CNN's layers ('conv 8 3x3 relu, ...')."""
+        if self.layer_specs is None:
+            return f"{'-'.join(map(str, self.layer_sizes))} {self.hidden_activation}"
+        return ", ".join(layer_kinds.layer_text(layer) for layer in self.layers)
+
     def first(self, n: int) -> ProjectData:
         """The same project with only its first n training and first n test images."""
         return replace(self, train_codes=self.train_codes[:n], test_codes=self.test_codes[:n],
@@ -111,10 +118,8 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
     if images is not None:
         data = data.first(images)
     images = min(ACTIVATION_IMAGES, len(data.test_labels))
-    shape = (f"{'-'.join(map(str, data.layer_sizes))} {data.hidden_activation}" if data.layer_specs is None
-             else ", ".join(layer_kinds.layer_text(layer) for layer in data.layers))
-    log(f"verifying {path} in {engine}: network {shape}, math {data.math}, {len(data.train_labels)} train / "
-        f"{len(data.test_labels)} test images")
+    log(f"verifying {path} in {engine}: network {data.shape_text}, math {data.math}, "
+        f"{len(data.train_labels)} train / {len(data.test_labels)} test images")
     checks = [structure_check(project_json, data, str(path))]
     run = run_in_vm(path, data, engine, images)
     checks[0].lines.append(f"scratch-parser accepted it and {engine} loaded it")
