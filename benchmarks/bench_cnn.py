@@ -66,14 +66,14 @@ def part_of(proccode: str) -> tuple[int, str] | None:
     block; None for the others. A conv and its max-pool run in one forward block, counted as the conv's."""
     if match := re.match(r"update layers? (\d+)", proccode):
         return int(match.group(1)), "update"
-    if match := re.match(r"layer (\d+) (?:window |row codes|conv table)", proccode):
+    if match := re.match(r"layer (\d+) (?:window |row codes|conv table|pair table|neuron lists)", proccode):
         return int(match.group(1)), "forward"
     if match := re.match(r"layer (\d+) neuron \d+ errors and learning", proccode):
         return int(match.group(1)), "input gradient and update"
     if match := re.match(r"(?:sigmoid of )?layers? (\d+)\b.*", proccode):
         if proccode.endswith(" deltas"):  # the deltas of layer N's outputs: layer N + 1's input gradient
             return int(match.group(1)) + 1, "input gradient"
-        if proccode.endswith(" forward") or proccode.startswith("sigmoid of"):
+        if proccode.endswith(" forward") or " forward with " in proccode or proccode.startswith("sigmoid of"):
             return int(match.group(1)), "forward"
     return None
 

@@ -47,9 +47,9 @@ def candidates() -> list[Candidate]:
                            augment_copies=augment, redraw_copies=redraw, dropout=dropout,
                            weight_decay=weight_decay)
 
-    def cnn(filters, dense, augment, redraw, dropout):
+    def cnn(filters, dense, augment, redraw, dropout, activity_l1=0.0):
         return TrainConfig(arch="cnn", filters=[filters], dense=[dense], augment_copies=augment,
-                           redraw_copies=redraw, dropout=dropout)
+                           redraw_copies=redraw, dropout=dropout, activity_l1=activity_l1)
 
     return [
         Candidate("today: 196-32-10 sigmoid", mlp(32, "sigmoid")),
@@ -61,6 +61,12 @@ def candidates() -> list[Candidate]:
         Candidate("CNN conv 8, dense 32, aug 2 + redrawn 4, dropout .2", cnn(8, 32, 2, 4, 0.2)),
         Candidate("CNN conv 8, dense 32, aug 4 + redrawn 2, dropout .2", cnn(8, 32, 4, 2, 0.2)),
         Candidate("CNN conv 8, dense 32, aug 2 + redrawn 2, dropout .3", cnn(8, 32, 2, 2, 0.3)),
+        Candidate("CNN conv 8, dense 32, aug 2 + redrawn 2, dropout .2, pool L1 1e-4",
+                  cnn(8, 32, 2, 2, 0.2, 1e-4)),
+        Candidate("CNN conv 8, dense 32, aug 2 + redrawn 2, dropout .2, pool L1 3e-4",
+                  cnn(8, 32, 2, 2, 0.2, 3e-4)),
+        Candidate("CNN conv 8, dense 32, aug 2 + redrawn 2, dropout .2, pool L1 1e-3",
+                  cnn(8, 32, 2, 2, 0.2, 1e-3)),
     ]
 
 

@@ -193,9 +193,10 @@ def test_the_pools_active_lists_hold_the_references_outputs_above_0_and_winners(
 
 
 def test_the_test_pass_reads_the_conv_table_and_gets_the_references_numbers_exactly(tmp_path):
-    """`test` reads the conv's sums from the conv table (built from the weights at its start); the last test
-    image's activations (feature maps, pooled values, dense outputs, probabilities) equal the reference's bit
-    for bit, and so do those of `predict` (sums pixel by pixel) on the same image."""
+    """`test` reads each pool window's largest conv sums from the pair table and the dense layer's weights
+    from its neurons' lists (built from the weights at its start, emptied at its end, so nothing of them is
+    saved); the last test image's pooled values and every prediction equal the reference's bit for bit, and so
+    do the activations of `predict` (sums pixel by pixel) on the same image."""
     from sb3gen.reference import ReferenceNetwork
     from sb3gen.vm import run_project
 
@@ -209,7 +210,10 @@ def test_the_test_pass_reads_the_conv_table_and_gets_the_references_numbers_exac
         {"broadcast": "predict"}, {"read": True}])
     after_test, after_predict = run.snapshots
     network = after_test["Network"]["lists"]
-    assert len(network["layer 1 table"]) == 512 * 3
+    for name in ("layer 1 table", "layer 1 pair table", "layer 1 row codes", "layer 3 neuron 1 weights",
+                 "layer 3 neuron 4 weights"):
+        assert network[name] == []
+    assert network["layer 2 winner patches"] == []  # the pair table's pass keeps no winners (no learning)
     assert [float(v) for v in network["layer 2 active values"]] == \
         expected.layers[2][expected.active[2]].tolist()
     for snapshot in (after_test, after_predict):

@@ -51,7 +51,7 @@ def build_keras_model(layer_sizes: list[int], hidden_activation: str, *, dropout
     return keras.Sequential(layers)
 
 
-def build_keras_cnn(specs: list[LayerSpec], side: int, dropout: float = 0.0) -> Any:
+def build_keras_cnn(specs: list[LayerSpec], side: int, dropout: float = 0.0, activity_l1: float = 0.0) -> Any:
     """Sequential: Input (side, side), Reshape to one channel, then per spec Conv2D (3x3, valid, stride 1) /
     MaxPooling2D / Dense; Flatten before the first Dense; optional Dropout before each Dense (inactive at
     inference). Not compiled."""
@@ -64,6 +64,8 @@ def build_keras_cnn(specs: list[LayerSpec], side: int, dropout: float = 0.0) -> 
                                               padding="valid", name=f"conv_{number}"))
         elif spec.kind == "maxpool":
             layers.append(keras.layers.MaxPooling2D(spec.size, name=f"pool_{number}"))
+            if activity_l1:  # training only: no weights, nothing at inference
+                layers.append(keras.layers.ActivityRegularization(l1=activity_l1))
         else:
             if not flat:
                 layers.append(keras.layers.Flatten())

@@ -32,6 +32,8 @@ class TrainConfig:
     arch: str = "mlp"  # "cnn": Conv2D 3x3 relu per `filters`, MaxPooling2D 2x2, Dense relu per `dense`, 10
     filters: list[int] = field(default_factory=lambda: [8])
     dense: list[int] = field(default_factory=lambda: [32])
+    # L1 penalty on the max-pools' outputs (CNN): fewer of them above 0, and the blocks skip the zeros
+    activity_l1: float = 0.0
 
     def __post_init__(self) -> None:
         check_shape(list(self.layer_sizes), self.hidden_activation)
@@ -52,7 +54,7 @@ class TrainConfig:
         if self.learning_rate <= 0:
             raise Sb3genError(f"learning rate must be positive, got {self.learning_rate}")
         if (self.augment_copies < 0 or self.redraw_copies < 0 or not 0.0 <= self.dropout < 1.0
-                or self.weight_decay < 0):
+                or self.weight_decay < 0 or self.activity_l1 < 0):
             raise Sb3genError(f"augment copies must be >= 0, dropout in [0, 1), weight decay >= 0 (got "
                               f"{self.augment_copies}, {self.dropout}, {self.weight_decay})")
 
@@ -65,6 +67,8 @@ class TrainConfig:
         if self.arch == "mlp":  # MLP records stay as they were
             for name in ("arch", "filters", "dense"):
                 data.pop(name)
+        if not self.activity_l1:  # records from before it stay as they were
+            data.pop("activity_l1")
         return data
 
     def layer_specs(self) -> list[LayerSpec] | None:

@@ -65,7 +65,7 @@ def train_network(x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig,
         model = build_keras_model(list(config.layer_sizes), config.hidden_activation, dropout=config.dropout,
                                   weight_decay=config.weight_decay)
     else:
-        model = build_keras_cnn(specs, preprocess.size, config.dropout)
+        model = build_keras_cnn(specs, preprocess.size, config.dropout, config.activity_l1)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if validation is None:

@@ -58,10 +58,15 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_pool_forward_table": "the same, reading the sums from the conv table (`test`: the weights do "
                                    "not change during it)",
         "forward_pass_table": "the forward pass of `test`: the conv's sums read from the conv table",
-        "conv_window_table": "during `test`: every filter's sum at every position of the window, read from "
-                             "the conv table by the position's pattern of 0/1 pixels",
-        "conv_row_codes": "each pixel's code of the 3 pixels from it to the right (1, 2, 4 if they are 1), "
-                          "times the number of filters",
+        "conv_window_pair_table": "during `test`: each filter's largest sum over the window = the larger of "
+                                  "the pair table's entries for its top and bottom two positions",
+        "conv_pair_table": "for each pattern of 0/1 pixels 3 rows high and 4 wide and filter: the larger of "
+                           "the conv table's sums at its left and right 3x3 positions",
+        "conv_row_codes": "each pixel's code of the 4 pixels from it to the right (1, 2, 4, 8 if they are "
+                          "1), times the number of filters",
+        "dense_after_map_forward_lists": "the same during `test`, each neuron's weights read from its own "
+                                         "list",
+        "neuron_lists": "a copy of each neuron's weights in a list of its own, for `test` (emptied after it)",
         "conv_table": "for each 3x3 pattern of 0/1 pixels and filter: bias + the kernel weights over its 1 "
                       "pixels, each from the pattern without its last 1 pixel (the sums of pixel by pixel)",
         "pool_maps": "the full pooled maps: the active values at their items, 0 elsewhere",
@@ -122,9 +127,13 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_maps": "relu した特徴マップ全体（行、列、フィルター）。save activations 用",
         "conv_pool_forward_table": "同じく、和を畳み込み表から読む（test の間は重みが変わらない）",
         "forward_pass_table": "test の順伝播：畳み込みの和は畳み込み表から読む",
-        "conv_window_table": "test の間：窓の各位置の各フィルターの和を、"
-                             "その位置の0/1の画素の模様で畳み込み表から読む",
-        "conv_row_codes": "各画素から右へ3画素の符号（1なら1、2、4）× フィルターの数",
+        "conv_window_pair_table": "test の間：窓の中の各フィルターの最大の和 = "
+                                  "上の2つの位置と下の2つの位置のペア表の値の大きいほう",
+        "conv_pair_table": "縦3・横4の0/1の模様とフィルターごとに："
+                           "左と右の3x3の位置の畳み込み表の和の大きいほう",
+        "conv_row_codes": "各画素から右へ4画素の符号（1なら1、2、4、8）× フィルターの数",
+        "dense_after_map_forward_lists": "test の間の同じ計算。各ニューロンの重みはそれぞれのリストから読む",
+        "neuron_lists": "test 用に各ニューロンの重みをそれぞれのリストにコピーする（test のあとで空にする）",
         "conv_table": "3x3の0/1の模様とフィルターごとに：バイアス + 値が1の画素のカーネル重み"
                       "（最後の1の画素のない模様の値から。画素ごとに足すのと同じ和）",
         "pool_maps": "プーリング出力全体：active の値をその番号に、ほかは0",

@@ -174,10 +174,23 @@ class LayerPlan:
             taps.append(high)
         return parents, taps
 
-    def window_row_code_items(self, offset: int) -> list[int]:
-        """A window position's kernel rows: items of `row codes` counted from `patch` (row code of pixel item
-        p is item p + 2, so that the codes of the first two pixels have room)."""
-        return [offset + 1 + ky * self.in_cols + 2 for ky in range(self.window)]
+    # From it, the pair table: for each pattern of 0/1 pixels 3 rows high and 4 columns wide (code = sum of
+    # 2^(4 x row + column) over its 1 pixels) and filter, the larger of the filter's sums at the pattern's two
+    # 3x3 positions (left, right). A 2x2 pool window's maximum is then the larger of two entries (its top and
+    # bottom pair), the same number as the largest of its four sums.
+    @property
+    def pair_table_list(self) -> str:
+        return f"layer {self.number} pair table"
+
+    @property
+    def pair_columns(self) -> int:
+        return self.window + self.next.window - 1
+
+    def window_row_code_items(self) -> list[int]:
+        """The pool window's pixel rows (top to bottom): their items in `row codes` counted from `patch` (the
+        code of the 4 pixels from item p to the right is item p + 3, so that the first pixels have room)."""
+        rows = self.window + self.next.window - 1
+        return [1 + row * self.in_cols + self.pair_columns - 1 for row in range(rows)]
 
     def kernel_base(self, unit: int) -> int:
         """Item of the filter's first kernel weight, minus 1."""
@@ -250,7 +263,8 @@ class LayerPlan:
         if self.fused_with_next:
             positions = range(len(self.window_offsets()))
             extra = (*self.winner_names, *(name for p in positions for name in self.window_sum_names(p)),
-                     *(f"table row {p + 1}" for p in positions))
+                     "top pair code", "bottom pair code", "row 2 code", "row 3 code", "left code",
+                     "right code", "code row 1", "code row 2", "code row 3")
         return (*self.names, *self.delta_names, *extra)
 
     @property
@@ -260,14 +274,39 @@ class LayerPlan:
             lists: dict[str, list[int]] = {"pixels": [], self.map_list: []}
             if self.fused_with_next:
                 parents, taps = self.table_parents_and_taps()
-                lists.update({self.table_list: [], self.row_code_list: [], self.table_parent_list: parents,
-                              self.table_tap_list: taps})
+                lists.update({self.table_list: [], self.pair_table_list: [], self.row_code_list: [],
+                              self.table_parent_list: parents, self.table_tap_list: taps})
             return lists
         if self.kind == "maxpool":
             names = (self.map_list, self.active_list, self.values_list, self.winner_patch_list,
                      self.kernel_list, self.bias_list, self.active_delta_list)
             return {name: [] for name in names}
-        return {}
+        return {name: [] for name in self.neuron_weight_lists}
+
+    # `test` (the weights do not change during it): a dense layer after a pool reads each neuron's weights
+    # from a list of its own, copied at the start, so that an item number is the pooled output's number alone
+    @property
+    def neuron_weight_lists(self) -> tuple[str, ...]:
+        if not self.input_list:
+            return ()
+        return tuple(f"layer {self.number} neuron {j} weights" for j in range(1, self.units + 1))
+
+    @property
+    def test_forward_call(self) -> str | None:
+        """The forward block `test` calls: a fused conv's reads the pair table, a dense layer after a pool
+        its neurons' weight lists; the others are the forward pass's."""
+        if self.forward_call and self.fused_with_next:
+            return f"{self.forward_call} with the conv table"
+        if self.forward_call and self.input_list:
+            return f"{self.forward_call} with the neuron lists"
+        return self.forward_call
+
+    @property
+    def test_tables(self) -> tuple[str, ...]:
+        """The lists `test` fills at its start and empties at its end (nothing of them is saved)."""
+        if self.fused_with_next:
+            return (self.table_list, self.pair_table_list, self.row_code_list)
+        return self.neuron_weight_lists
 
     @property
     def template(self) -> str:
