@@ -87,10 +87,15 @@ def evaluations_per_image(net, data) -> tuple[float, float]:
 
 
 def measure(candidate: Candidate, data, network_path: Path) -> dict:
+    from sb3gen.ml.network import Network
     from sb3gen.ml.pipeline import keras_split, train_held_out
 
-    net, _ = train_held_out(candidate.config, data, verbose=0, log=None)
-    net.save(network_path)  # for --recount
+    saved = Network.load(network_path) if network_path.is_file() else None
+    if saved is not None and saved.metrics.get("config") == candidate.config.to_dict():
+        net = saved  # trained by an earlier run that stopped before its row was written
+    else:
+        net, _ = train_held_out(candidate.config, data, verbose=0, log=None)
+        net.save(network_path)  # for --recount
     held_out = data.evaluate(net)
     images, labels = data.dataset.images, data.dataset.labels
     # choosing: the validation images (from the training part), clean and redrawn on the pad

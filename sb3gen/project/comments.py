@@ -55,15 +55,20 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_window_maxima": "each filter's largest sum over the window's positions (the first wins ties) "
                               "and where it was",
         "conv_maps": "the full feature maps (row, column, filter) with relu, for `save activations`",
+        "conv_pixels": "the input as a list of 196 pixels, 1 where the drawing is, for the blocks that look "
+                       "at pixels one by one",
         "conv_pool_forward_table": "the same, reading the sums from the conv table (`test`: the weights do "
                                    "not change during it)",
         "forward_pass_table": "the forward pass of `test`: the conv's sums read from the conv table",
         "conv_window_pair_table": "during `test`: each filter's largest sum over the window = the larger of "
-                                  "the pair table's entries for its top and bottom two positions",
+                                  "the pair table's entries for its top and bottom two positions (a window "
+                                  "without a 1 pixel is skipped when no filter's bias is above 0)",
         "conv_pair_table": "for each pattern of 0/1 pixels 3 rows high and 4 wide and filter: the larger of "
-                           "the conv table's sums at its left and right 3x3 positions",
-        "conv_row_codes": "each pixel's code of the 4 pixels from it to the right (1, 2, 4, 8 if they are "
-                          "1), times the number of filters",
+                           "the conv table's sums at its left and right 3x3 positions, 0 if below 0 (relu); "
+                           "empty window code = "
+                           "0 if no filter is above 0 on an empty window, else -1",
+        "conv_row_codes": "for each pixel row and pool window: the code of its 4 pixels in the row (1, 2, 4, "
+                          "8 where they are 1) times the number of filters; a pixel is in two windows",
         "dense_after_map_forward_lists": "the same during `test`, each neuron's weights read from its own "
                                          "list",
         "neuron_lists": "a copy of each neuron's weights in a list of its own, for `test` (emptied after it)",
@@ -125,13 +130,18 @@ COMMENTS: dict[str, dict[str, str]] = {
                            "それをおおうカーネルの位置の和 += そのカーネル重み",
         "conv_window_maxima": "各フィルターの窓の中での最大の和（同じなら先のもの）とその位置",
         "conv_maps": "relu した特徴マップ全体（行、列、フィルター）。save activations 用",
+        "conv_pixels": "入力を196画素のリストに（描いたところが1）。画素を1つずつ見るブロック用",
         "conv_pool_forward_table": "同じく、和を畳み込み表から読む（test の間は重みが変わらない）",
         "forward_pass_table": "test の順伝播：畳み込みの和は畳み込み表から読む",
         "conv_window_pair_table": "test の間：窓の中の各フィルターの最大の和 = "
-                                  "上の2つの位置と下の2つの位置のペア表の値の大きいほう",
+                                  "上の2つの位置と下の2つの位置のペア表の値の大きいほう"
+                                  "（1の画素のない窓は、0より大きいバイアスがなければ飛ばす）",
         "conv_pair_table": "縦3・横4の0/1の模様とフィルターごとに："
-                           "左と右の3x3の位置の畳み込み表の和の大きいほう",
-        "conv_row_codes": "各画素から右へ4画素の符号（1なら1、2、4、8）× フィルターの数",
+                           "左と右の3x3の位置の畳み込み表の和の大きいほう。"
+                           "empty window code = "
+                           "空の窓で0より大きいフィルターがなければ0、あれば-1",
+        "conv_row_codes": "画素の行とプーリングの窓ごとに：その行の窓の4画素の符号（1なら1、2、4、8）"
+                          "× フィルターの数。画素は2つの窓に入る",
         "dense_after_map_forward_lists": "test の間の同じ計算。各ニューロンの重みはそれぞれのリストから読む",
         "neuron_lists": "test 用に各ニューロンの重みをそれぞれのリストにコピーする（test のあとで空にする）",
         "conv_table": "3x3の0/1の模様とフィルターごとに：バイアス + 値が1の画素のカーネル重み"

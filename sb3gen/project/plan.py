@@ -182,15 +182,37 @@ class LayerPlan:
     def pair_table_list(self) -> str:
         return f"layer {self.number} pair table"
 
+    # Row codes: for each pixel row and pool window column, the code of the 4 pixels the window covers in
+    # that row (1, 2, 4, 8 where they are 1) times the number of filters, at item row x slots + window column
+    # + 1 (one slot more per row than windows, so that a pixel's two codes never reach another row's used
+    # ones). A stroke pixel adds its bit to the codes of the two windows over it: from the constant lists,
+    # the item of the first code and the bit in it; the other code is one item before, with the bit x 4.
     @property
-    def pair_columns(self) -> int:
-        return self.window + self.next.window - 1
+    def row_code_slots(self) -> int:
+        return self.next.out_cols + 1
+
+    @property
+    def row_code_items_list(self) -> str:
+        return f"layer {self.number} row code items"
+
+    @property
+    def row_code_bits_list(self) -> str:
+        return f"layer {self.number} row code bits"
+
+    def row_code_constants(self) -> tuple[list[int], list[int]]:
+        """Per pixel item 1..rows x cols: the item of the first code it is in (the window from its column or
+        the column before), and its bit there, times the number of filters."""
+        assert self.window == 3 and self.next.window == 2, "row codes are worked out for 3x3 and 2x2 only"
+        items, bits = [], []
+        for q in range(self.in_rows * self.in_cols):
+            row, col = divmod(q, self.in_cols)
+            items.append(row * self.row_code_slots + col // 2 + 1)
+            bits.append(2 ** (col % 2) * self.units)
+        return items, bits
 
     def window_row_code_items(self) -> list[int]:
-        """The pool window's pixel rows (top to bottom): their items in `row codes` counted from `patch` (the
-        code of the 4 pixels from item p to the right is item p + 3, so that the first pixels have room)."""
-        rows = self.window + self.next.window - 1
-        return [1 + row * self.in_cols + self.pair_columns - 1 for row in range(rows)]
+        """The pool window's 4 pixel rows (top to bottom): their codes' items counted from `window code #`."""
+        return [1 + row * self.row_code_slots for row in range(self.window + self.next.window - 1)]
 
     def kernel_base(self, unit: int) -> int:
         """Item of the filter's first kernel weight, minus 1."""
@@ -263,8 +285,9 @@ class LayerPlan:
         if self.fused_with_next:
             positions = range(len(self.window_offsets()))
             extra = (*self.winner_names, *(name for p in positions for name in self.window_sum_names(p)),
-                     "top pair code", "bottom pair code", "row 2 code", "row 3 code", "left code",
-                     "right code", "code row 1", "code row 2", "code row 3")
+                     "top pair code", "bottom pair code", "left code",
+                     "right code", "code row 1", "code row 2", "code row 3", "empty window code",
+                     "window code #", "code #", "bit")
         return (*self.names, *self.delta_names, *extra)
 
     @property
@@ -274,8 +297,10 @@ class LayerPlan:
             lists: dict[str, list[int]] = {"pixels": [], self.map_list: []}
             if self.fused_with_next:
                 parents, taps = self.table_parents_and_taps()
+                code_items, code_bits = self.row_code_constants()
                 lists.update({self.table_list: [], self.pair_table_list: [], self.row_code_list: [],
-                              self.table_parent_list: parents, self.table_tap_list: taps})
+                              self.table_parent_list: parents, self.table_tap_list: taps,
+                              self.row_code_items_list: code_items, self.row_code_bits_list: code_bits})
             return lists
         if self.kind == "maxpool":
             names = (self.map_list, self.active_list, self.values_list, self.winner_patch_list,
