@@ -67,6 +67,10 @@ def candidates() -> list[Candidate]:
                   cnn(8, 32, 2, 2, 0.2, 3e-4)),
         Candidate("CNN conv 8, dense 32, aug 2 + redrawn 2, dropout .2, pool L1 1e-3",
                   cnn(8, 32, 2, 2, 0.2, 1e-3)),
+        Candidate("CNN conv 8, dense 32, aug 2 + redrawn 4, dropout .2, pool L1 3e-4",
+                  cnn(8, 32, 2, 4, 0.2, 3e-4)),
+        Candidate("CNN conv 8, dense 32, aug 4 + redrawn 4, dropout .2, pool L1 3e-4",
+                  cnn(8, 32, 4, 4, 0.2, 3e-4)),
     ]
 
 
