@@ -16,7 +16,8 @@ Evaluations are scratch-vm's primitive calls (reporters, variable reads and `ite
 custom block that ran them: `layer N ... forward` (a conv and its pool: `layers N and N+1 forward` and
 `layer N window ...`, counted as the conv's), `layer N deltas` (the deltas of layer N's
 outputs, i.e. the input gradient of layer N + 1), `update layer N`; a dense layer after a pool computes the
-pool's deltas and its own update in one block per neuron (`layer N neuron J errors and learning`).
+pool's deltas and its own update in one loop over the pool's outputs (`layer N-1 deltas`, which calls
+`layer N errors and learning` per output), counted as layer N's "input gradient and update".
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def part_of(proccode: str) -> tuple[int, str] | None:
     forward_parts = r"window |row codes|conv table|pair table|neuron lists|pixels"
     if match := re.match(rf"layer (\d+) (?:{forward_parts})", proccode):
         return int(match.group(1)), "forward"
-    if match := re.match(r"layer (\d+) neuron \d+ errors and learning", proccode):
+    if match := re.match(r"layer (\d+) errors and learning", proccode):
         return int(match.group(1)), "input gradient and update"
     if match := re.match(r"(?:sigmoid of )?layers? (\d+)\b.*", proccode):
         if proccode.endswith(" deltas"):  # the deltas of layer N's outputs: layer N + 1's input gradient

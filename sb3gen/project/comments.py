@@ -43,8 +43,8 @@ COMMENTS: dict[str, dict[str, str]] = {
                       "{n_in}: kernel row by row), its biases items {first_bias:,} to {last_bias:,}",
         "conv_update": "for each pooled output above 0: bias -= LEARNING_RATE x error, and the kernel weight "
                        "of every tap over a pixel that is 1 (at the winning position)",
-        "pool_deltas": "errors of the pooled outputs above 0 (the weighted errors of the next layer) and the "
-                       "next layer's learning, one block per neuron of it",
+        "pool_deltas": "the next layer's biases learn (step = error x LEARNING_RATE), then for each pooled "
+                       "output above 0: its error and the next layer's weights from it",
         "randomize": "fresh weights between -{limit} and {limit} (scaled for {n_in} inputs), biases 0",
         "conv_pool_forward": "3x3 convolution and 2x2 max-pool together: per pool window, the largest sum of "
                              "each filter over its positions; relu; only the outputs above 0 are kept, in "
@@ -76,8 +76,8 @@ COMMENTS: dict[str, dict[str, str]] = {
                       "pixels, each from the pattern without its last 1 pixel (the sums of pixel by pixel)",
         "pool_maps": "the full pooled maps: the active values at their items, 0 elsewhere",
         "dense_after_map_forward": "each neuron = its bias + weight x input for every pooled output above 0",
-        "pool_errors_and_learning": "{name}: error x weight into the error of every pooled output above 0, "
-                                    "then those weights and its bias -= LEARNING_RATE x error x input",
+        "pool_errors_and_learning": "one pooled output (map #, value a): error = the sum of weight x error "
+                                    "over the neurons above 0, then each of those weights -= step x a",
     },
     "ja": {
         "exp_tables": "result = e^x（expテーブルから読む。xは-10〜10、0.001刻み、範囲外は端の値）",
@@ -119,8 +119,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_update": "0より大きいプーリング出力ごとに：バイアス -= LEARNING_RATE × 誤差、"
                        "勝った位置で値が1の画素の"
                        "カーネル重みも同じく",
-        "pool_deltas": "0より大きいプーリング出力の誤差（次の層の誤差の重み付き和）と"
-                       "次の層の学習（ニューロンごとのブロック）",
+        "pool_deltas": "次の層のバイアスの学習（step = 誤差 × LEARNING_RATE）、"
+                       "そして0より大きいプーリング出力ごとに：その誤差と、そこからの次の層の重みの学習",
         "randomize": "新しい重み（-{limit}〜{limit}、入力{n_in}個に合わせた範囲）、バイアスは0",
         "conv_pool_forward": "3x3畳み込みと2x2最大プーリングをいっしょに："
                              "窓ごとに各フィルターの最大の和、relu。"
@@ -148,7 +148,7 @@ COMMENTS: dict[str, dict[str, str]] = {
                       "（最後の1の画素のない模様の値から。画素ごとに足すのと同じ和）",
         "pool_maps": "プーリング出力全体：active の値をその番号に、ほかは0",
         "dense_after_map_forward": "各ニューロン = バイアス + 0より大きいプーリング出力ごとの入力 × 重み",
-        "pool_errors_and_learning": "{name}：誤差 × 重みを0より大きい各プーリング出力の誤差へ。"
-                                    "その重みとバイアスも -= LEARNING_RATE × 誤差 × 入力",
+        "pool_errors_and_learning": "プーリング出力1つ（map #、値 a）：error = 0より大きいニューロンの"
+                                    "重み × 誤差の和。そしてその重み -= step × a",
     },
 }

@@ -15,7 +15,7 @@ KIND_TEMPLATES = {"dense": "network/dense.sb", "conv": "network/conv.sb", "maxpo
 # Sprite variables a kind's blocks use besides the per-neuron ones.
 # (A dense layer after a pool uses the pool's; MLP projects have no others.)
 KIND_VARIABLES = {"dense": (), "conv": ("patch", "g", "kernel", "entry #", "table code", "parent", "tap"),
-                  "maxpool": ("map #", "a", "entry #")}
+                  "maxpool": ("map #", "a", "entry #", "error")}
 
 
 @dataclass(frozen=True)
@@ -288,7 +288,7 @@ class LayerPlan:
                      "top pair code", "bottom pair code", "left code",
                      "right code", "code row 1", "code row 2", "code row 3", "empty window code",
                      "window code #", "code #", "bit")
-        return (*self.names, *self.delta_names, *extra)
+        return (*self.names, *self.delta_names, *self.step_names, *extra)
 
     @property
     def lists(self) -> dict[str, list[int]]:
@@ -348,6 +348,11 @@ class LayerPlan:
     @property
     def delta_names(self) -> tuple[str, ...]:
         return tuple(f"δ{name}" for name in self.names) if self.kind == "dense" else ()
+
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        """A dense layer after a pool: each neuron's error x LEARNING_RATE, what its weights learn by."""
+        return tuple(f"step {name}" for name in self.names) if self.input_list else ()
 
     def weight_item(self, neuron: int, source: int) -> int:
         """Item of the weight into `neuron` from input `source` (both 0-based)."""
