@@ -37,8 +37,9 @@ def pad_geometry() -> R.Geometry:
 
 # ---- the benchmark ----------------------------------------------------------------------------------------
 
-def drawn_benchmark(net, images: np.ndarray, labels: np.ndarray, seed: int = 0):
-    """(clean Evaluation, drawn Evaluation) of the same digits."""
+def drawn_benchmark(net, images: np.ndarray, labels: np.ndarray, seed: int = 0, heights: list | None = None):
+    """(clean Evaluation, drawn Evaluation) of the same digits; `heights`, if given, gets each redrawn
+    digit's height on the pad in cells (its ink box)."""
     from sb3gen.ml.evaluate import Evaluation
     from sb3gen.ml.preprocess import preprocess
 
@@ -48,8 +49,28 @@ def drawn_benchmark(net, images: np.ndarray, labels: np.ndarray, seed: int = 0):
     inputs = np.array([R.pad_to_input(pad, settings) for pad in pads], dtype=np.float64)
     drawn = net.forward(inputs).argmax(axis=1)
     labels = np.asarray(labels).astype(np.int64)
+    if heights is not None:
+        heights.extend(box[1] - box[0] + 1 if (box := R.find_ink_box(pad)) else 0 for pad in pads)
     return (Evaluation(labels, clean, "held-out digits, clean"),
             Evaluation(labels, drawn, "held-out digits redrawn on the pad"))
+
+
+HEIGHT_BANDS = ((1, 13), (14, 18), (19, 23), (24, R.SIDE))  # cells of the 28-cell pad
+
+
+def by_height_text(clean, drawn, heights: list[int]) -> list[str]:
+    """Clean and drawn accuracy of the digits by how tall they were drawn: where the gap comes from."""
+    heights_array = np.asarray(heights)
+    right_clean = clean.predictions == clean.labels
+    right_drawn = drawn.predictions == drawn.labels
+    lines = []
+    for low, high in HEIGHT_BANDS:
+        band = (heights_array >= low) & (heights_array <= high)
+        if band.any():
+            was, now = right_clean[band].mean(), right_drawn[band].mean()
+            lines.append(f"{f'drawn {low}-{high} cells tall':>36}: {band.sum()} digits, clean {was:.1%}, "
+                         f"drawn {now:.1%} ({100 * (now - was):+.1f} points)")
+    return lines
 
 
 def held_out_images(data_path=None, n: int | None = None):
@@ -79,12 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     net = Network.load(args.network)
     images, labels = held_out_images(n=args.images)
-    clean, drawn = drawn_benchmark(net, images, labels, args.seed)
+    heights: list[int] = []
+    clean, drawn = drawn_benchmark(net, images, labels, args.seed, heights)
     print(f"network {net.describe()}")
     for evaluation in (clean, drawn):
         print(f"{evaluation.what:>36}: {evaluation.summary()}")
         print(f"{'per digit':>36}  {per_digit_text(evaluation)}")
     print(f"drawn - clean: {100 * (drawn.accuracy - clean.accuracy):+.1f} points")
+    print("\n".join(by_height_text(clean, drawn, heights)))
     if args.vm:
         from hand_digits import vm_benchmark
 
