@@ -71,8 +71,9 @@ class TrainConfig:
         """The CNN's layers (sb3gen.layers); None for an MLP (its `layer_sizes` say it all)."""
         if self.arch == "mlp":
             return None
-        return ([LayerSpec("conv", int(f), "relu") for f in self.filters] + [LayerSpec("maxpool", 2)]
-                + [LayerSpec("dense", int(d), "relu") for d in self.dense]
+        maps = [spec for f in self.filters  # a max-pool after each conv
+                for spec in (LayerSpec("conv", int(f), "relu"), LayerSpec("maxpool", 2))]
+        return (maps + [LayerSpec("dense", int(d), "relu") for d in self.dense]
                 + [LayerSpec("dense", 10, layer_kinds.OUTPUT_ACTIVATION)])
 
     @property
