@@ -200,3 +200,15 @@ def test_a_keras_model_the_blocks_cannot_run_still_says_why(tmp_path):
                                           "each followed by a max-pool .* this network has conv, conv, "
                                           "maxpool, dense"):
         load_model_file(tmp_path / "stacked.keras")
+
+
+def test_the_capacity_estimate_counts_the_second_convs_blocks_and_lists(tmp_path):
+    from sb3gen.project.capacity import base_bytes, bytes_per_image
+    from sb3gen.scratch.packer import project_json_bytes
+
+    with zipfile.ZipFile(two_conv_sb3(tmp_path)) as sb3:
+        size = len(project_json_bytes(json.loads(sb3.read("project.json"))))
+    estimate = base_bytes((196,), "relu", "tables", "en", tuple(SPECS)) + 18 * bytes_per_image(196)
+    one_conv = [LayerSpec("conv", 2, "relu"), LayerSpec("maxpool", 2), *SPECS[4:]]
+    assert abs(estimate - size) < 0.005 * size, (estimate, size)
+    assert estimate > base_bytes((196,), "relu", "tables", "en", tuple(one_conv)) + 100_000

@@ -80,8 +80,8 @@ class TrainConfig:
     def shape_text(self) -> str:
         if self.arch == "mlp":
             return f"{'-'.join(str(n) for n in self.layer_sizes)} {self.hidden_activation}"
-        return ("CNN conv " + ",".join(str(f) for f in self.filters) + " (3x3 relu), maxpool 2x2, dense "
-                + ",".join(str(d) for d in self.dense) + " relu, 10 softmax")
+        convs = ", ".join(f"conv {f} (3x3 relu), maxpool 2x2" for f in self.filters)
+        return f"CNN {convs}, dense " + ",".join(str(d) for d in self.dense) + " relu, 10 softmax"
 
 
 PRESETS: dict[str, TrainConfig] = {
