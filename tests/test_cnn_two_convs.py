@@ -40,6 +40,17 @@ def test_the_layers_of_two_convs_and_the_second_convs_kernel_layout():
     layer_kinds.check_runnable(layers)
 
 
+def test_filters_8_16_trains_a_pool_after_each_conv_and_the_blocks_run_it():
+    from sb3gen.build import check_blocks_run
+    from sb3gen.ml.presets import PRESETS
+
+    config = PRESETS["default"].with_changes(filters=[8, 16])
+    specs = config.layer_specs()
+    assert [(spec.kind, spec.size) for spec in specs] == [("conv", 8), ("maxpool", 2), ("conv", 16),
+                                                         ("maxpool", 2), ("dense", 32), ("dense", 10)]
+    check_blocks_run(specs, config)
+
+
 @pytest.mark.parametrize("kinds, message", [
     (["conv", "conv", "maxpool"], "this network has conv, conv, maxpool, dense, dense"),
     (["conv", "maxpool", "conv", "maxpool", "conv", "maxpool"], "one or two conv layers, each followed by a "
