@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_blocks_run(layers, config) -> None:
-    """Refuse, before training, a network the Scratch blocks cannot run (e.g. two conv layers)."""
+    """Refuse, before training, a network the Scratch blocks cannot run (e.g. two conv layers in a row)."""
     from sb3gen import layers as layer_kinds
 
     if layers is None:

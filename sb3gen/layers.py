@@ -165,16 +165,21 @@ def describe(shape: Shape, specs: list[LayerSpec]) -> list[Layer]:
 
 
 def check_runnable(layers: list[Layer]) -> None:
-    """What the Scratch blocks run: dense layers, or one conv layer (the first) followed by a max-pool, then
-    dense layers. Checked up front (build, --model) so nothing is trained or read for nothing."""
+    """What the Scratch blocks run: dense layers, or one or two relu conv layers each followed by a max-pool
+    (conv, maxpool[, conv, maxpool]), then dense layers. Checked up front (build, --model) so nothing is
+    trained or read for nothing."""
     kinds = [layer.kind for layer in layers]
     if "conv" not in kinds and "maxpool" not in kinds:
         return
-    if kinds[:2] != ["conv", "maxpool"] or any(kind != "dense" for kind in kinds[2:]):
-        raise Sb3genError("the Scratch blocks run one conv layer (the first layer) followed by a max-pool, "
-                          f"then dense layers; this network has {', '.join(kinds)}")
-    if layers[0].activation != "relu":
-        raise Sb3genError(f"the Scratch blocks run a relu conv layer; this one has {layers[0].activation}")
+    maps = 4 if kinds[2:4] == ["conv", "maxpool"] else 2
+    if kinds[:2] != ["conv", "maxpool"] or any(kind != "dense" for kind in kinds[maps:]):
+        raise Sb3genError("the Scratch blocks run one or two conv layers, each followed by a max-pool "
+                          "(conv, maxpool[, conv, maxpool]), then dense layers; this network has "
+                          f"{', '.join(kinds)}")
+    for layer in layers[:maps:2]:
+        if layer.activation != "relu":
+            raise Sb3genError(f"the Scratch blocks run relu conv layers; layer {layer.number} (conv) has "
+                              f"{layer.activation}")
 
 
 def weight_count(layers: list[Layer]) -> int:

@@ -2,11 +2,11 @@
 
 Accepted: a model whose layers are InputLayer / Flatten / Dense only (Dropout is skipped), hidden Dense layers
 all with the same activation (sigmoid or relu), the last Dense with softmax and 10 outputs, and a square input
-of size x size pixels (e.g. 14x14 or 196 flat). Or a CNN: one Conv2D (3x3, valid padding, stride 1, no
-dilation, relu) on a size x size (x 1) input, MaxPooling2D 2x2, Flatten, Dense relu layers, Dense 10
-softmax; Reshape to one channel and Dropout (inactive at inference) are fine. Anything else is refused
-with the layer's name and the reason (padding 'same', strides, dilation, BatchNormalization, ...), before
-any other work.
+of size x size pixels (e.g. 14x14 or 196 flat). Or a CNN: one or two Conv2D (3x3, valid padding, stride 1,
+no dilation, relu) each followed by MaxPooling2D 2x2, on a size x size (x 1) input, then Flatten, Dense relu
+layers, Dense 10 softmax; Reshape to one channel and Dropout (inactive at inference) are fine. Anything else
+is refused with the layer's name and the reason (padding 'same', strides, dilation, BatchNormalization, ...),
+before any other work.
 """
 
 from __future__ import annotations

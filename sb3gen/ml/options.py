@@ -102,8 +102,8 @@ def add_arch(parser) -> None:
     """--arch, --filters, --dense: a convolutional network instead of the MLP."""
     parser.add_argument("--arch", choices=ARCHITECTURES,
                         help="mlp (dense layers, --layers) or cnn: Conv2D 3x3 relu layers (--filters), "
-                             "MaxPooling2D 2x2, dense relu layers (--dense), 10 softmax (default: the "
-                             "preset's: cnn for the default, mlp for day2 and day3)")
+                             "each followed by MaxPooling2D 2x2, dense relu layers (--dense), 10 softmax "
+                             "(default: the preset's: cnn for the default, mlp for day2 and day3)")
     parser.add_argument("--filters", type=number_list, metavar="N[,N]",
                         help="filters of the one or two conv layers, e.g. 8 or 8,16 (default: 8)")
     parser.add_argument("--dense", type=number_list, metavar="N[,N]",

@@ -75,16 +75,17 @@ class TrainConfig:
         """The CNN's layers (sb3gen.layers); None for an MLP (its `layer_sizes` say it all)."""
         if self.arch == "mlp":
             return None
-        return ([LayerSpec("conv", int(f), "relu") for f in self.filters] + [LayerSpec("maxpool", 2)]
-                + [LayerSpec("dense", int(d), "relu") for d in self.dense]
+        maps = [spec for f in self.filters  # a max-pool after each conv
+                for spec in (LayerSpec("conv", int(f), "relu"), LayerSpec("maxpool", 2))]
+        return (maps + [LayerSpec("dense", int(d), "relu") for d in self.dense]
                 + [LayerSpec("dense", 10, layer_kinds.OUTPUT_ACTIVATION)])
 
     @property
     def shape_text(self) -> str:
         if self.arch == "mlp":
             return f"{'-'.join(str(n) for n in self.layer_sizes)} {self.hidden_activation}"
-        return ("CNN conv " + ",".join(str(f) for f in self.filters) + " (3x3 relu), maxpool 2x2, dense "
-                + ",".join(str(d) for d in self.dense) + " relu, 10 softmax")
+        convs = ", ".join(f"conv {f} (3x3 relu), maxpool 2x2" for f in self.filters)
+        return f"CNN {convs}, dense " + ",".join(str(d) for d in self.dense) + " relu, 10 softmax"
 
 
 PRESETS: dict[str, TrainConfig] = {

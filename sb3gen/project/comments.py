@@ -78,6 +78,19 @@ COMMENTS: dict[str, dict[str, str]] = {
         "dense_after_map_forward": "each neuron = its bias + weight x input for every pooled output above 0",
         "pool_errors_and_learning": "one pooled output (map #, value a): error = the sum of weight x error "
                                     "over the neurons above 0, then each of those weights -= step x a",
+        "conv_map_pool_forward": "3x3 convolution on the pooled maps before it and 2x2 max-pool together: "
+                                 "per pool window, the largest sum of each filter over its positions; relu; "
+                                 "only the outputs above 0 are kept, in the pool's `active` lists",
+        "conv_window_input": "for each channel of this input position under the window that is above 0: "
+                             "every position's sums whose kernel covers it += kernel weight x input",
+        "conv_map_maps": "the full feature maps (row, column, filter) with relu, for `save activations`: "
+                         "each sum = bias + kernel weight x input for the inputs above 0",
+        "conv_map_deltas": "errors of the pooled outputs above 0 before this conv: for each of its pooled "
+                           "outputs above 0, + kernel weight x its error into every input under its winning "
+                           "position that is above 0",
+        "conv_map_update": "for each pooled output above 0: bias -= LEARNING_RATE x error, and every kernel "
+                           "weight -= LEARNING_RATE x error x its input at the winning position (the inputs "
+                           "above 0)",
     },
     "ja": {
         "exp_tables": "result = e^x（expテーブルから読む。xは-10〜10、0.001刻み、範囲外は端の値）",
@@ -150,5 +163,16 @@ COMMENTS: dict[str, dict[str, str]] = {
         "dense_after_map_forward": "各ニューロン = バイアス + 0より大きいプーリング出力ごとの入力 × 重み",
         "pool_errors_and_learning": "プーリング出力1つ（map #、値 a）：error = 0より大きいニューロンの"
                                     "重み × 誤差の和。そしてその重み -= step × a",
+        "conv_map_pool_forward": "前のプーリング出力のマップへの3x3畳み込みと2x2最大プーリングをいっしょに："
+                                 "プーリングの窓ごとに各フィルターの最大の和、relu、0より大きい出力だけを "
+                                 "active リストに残す",
+        "conv_window_input": "窓の下のこの入力位置のチャンネルごとに0より大きければ：その位置を覆う"
+                             "各位置の和 += カーネル重み × 入力",
+        "conv_map_maps": "relu した特徴マップ全体（行、列、フィルター）。save activations 用：各和 = "
+                         "バイアス + 0より大きい入力 × カーネル重み",
+        "conv_map_deltas": "この畳み込みの前の0より大きいプーリング出力の誤差：0より大きい各プーリング出力"
+                           "について、勝った位置の下の0より大きい入力の誤差へ カーネル重み × 誤差 を足す",
+        "conv_map_update": "0より大きいプーリング出力ごとに：バイアス -= LEARNING_RATE × 誤差、"
+                           "各カーネル重み -= LEARNING_RATE × 誤差 × 勝った位置の入力（0より大きい入力）",
     },
 }

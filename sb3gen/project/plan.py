@@ -90,9 +90,24 @@ class LayerPlan:
         return f"δ layer {self.number} active"
 
     @property
+    def delta_map_list(self) -> str:
+        """A pool before a conv: the errors of all its outputs (row, column, channel), the conv's scatter."""
+        return f"δ layer {self.number} maps"
+
+    @property
+    def reads_a_map(self) -> bool:
+        """A conv after a max-pool (the second conv): its inputs are the pool's outputs, 0 or above."""
+        return self.kind == "conv" and self.previous is not None
+
+    @property
     def fused_with_next(self) -> bool:
         """A conv whose max-pool runs in the same block (maxima before relu: relu(max) = max(relu))."""
         return self.kind == "conv" and self.next is not None and self.next.kind == "maxpool"
+
+    @property
+    def has_table(self) -> bool:
+        """The first conv, fused with its pool, has a conv table for `test` (its input is 0/1 pixels)."""
+        return self.fused_with_next and not self.reads_a_map
 
     @property
     def forward_call(self) -> str | None:
@@ -113,9 +128,10 @@ class LayerPlan:
         return tuple(f"winner {self.number}.{f}" for f in range(1, self.units + 1))
 
     def window_offsets(self) -> list[int]:
-        """A fused conv: per position of a pool window (row by row), its patch's offset from the first's."""
-        size = self.next.window
-        return [dy * self.in_cols + dx for dy in range(size) for dx in range(size)]
+        """A fused conv: per position of a pool window (row by row), its patch's offset from the first's (in
+        items of the input: pixels, or a map's (row, column, channel) items)."""
+        size, channels = self.next.window, self.in_channels
+        return [(dy * self.in_cols + dx) * channels for dy in range(size) for dx in range(size)]
 
     def window_sum_names(self, position: int) -> tuple[str, ...]:
         """A fused conv: the filters' sums at a position of the pool window (0-based; the first position's
@@ -139,6 +155,22 @@ class LayerPlan:
                 row.append((u * self.in_cols + v + 1, under))
             rows.append(row)
         return rows
+
+    def window_map_inputs(self) -> list[tuple[int, list[tuple[int, int]]]]:
+        """A fused conv on a map: the input positions under a pool window's patches, row by row; per position
+        its first item counted from the window's top-left item - 1 (its channels follow), and the (window
+        position, kernel item of its first channel counted from the filter's kernel) pairs it is under.
+        Visiting them in this order, channels inside, adds each position's taps in kernel order."""
+        channels = self.in_channels
+        return [((item - 1) * channels, [(position, tap * channels) for position, tap in under])
+                for row in self.window_pixel_rows() for item, under in row]
+
+    def tap_offsets(self) -> list[tuple[int, int]]:
+        """A conv on a map: per spatial kernel tap (kernel row, column), the item of its first channel counted
+        from the patch's top-left item - 1, and counted from the filter's kernel."""
+        channels = self.in_channels
+        return [((ky * self.in_cols + kx) * channels, (ky * self.window + kx) * channels)
+                for ky in range(self.window) for kx in range(self.window)]
 
     # The `test` pass reads a fused conv's sums from a table instead (the weights do not change during it):
     # for each 3x3 pattern of 0/1 pixels (code = sum of 2^tap over the taps that are 1) and filter, bias +
@@ -224,6 +256,10 @@ class LayerPlan:
         return self.previous.map_list if self.previous is not None else None
 
     @property
+    def in_channels(self) -> int:
+        return self.layer.in_shape[2]
+
+    @property
     def in_rows(self) -> int:
         return self.layer.in_shape[0]
 
@@ -264,7 +300,7 @@ class LayerPlan:
     def has_update_block(self) -> bool:
         """A dense layer after a map updates its weights in `layer N-1 deltas` (one loop over the pool's
         active outputs gives their errors and the weight changes); other layers: `update layer N`."""
-        return self.has_weights and not self.input_list
+        return self.has_weights and (self.kind == "conv" or not self.input_list)
 
     @property
     def has_deltas(self) -> bool:
@@ -284,18 +320,21 @@ class LayerPlan:
         extra: tuple[str, ...] = ()
         if self.fused_with_next:
             positions = range(len(self.window_offsets()))
-            extra = (*self.winner_names, *(name for p in positions for name in self.window_sum_names(p)),
-                     "top pair code", "bottom pair code", "left code",
-                     "right code", "code row 1", "code row 2", "code row 3", "empty window code",
-                     "window code #", "code #", "bit")
+            extra = (*self.winner_names, *(name for p in positions for name in self.window_sum_names(p)))
+            if self.has_table:
+                extra = (*extra, "top pair code", "bottom pair code", "left code", "right code", "code row 1",
+                         "code row 2", "code row 3", "empty window code", "window code #", "code #", "bit")
+        if self.reads_a_map:
+            extra = (*extra, "channel", "error")
         return (*self.names, *self.delta_names, *self.step_names, *extra)
 
     @property
     def lists(self) -> dict[str, list[int]]:
         """Sprite lists of the layer, with their initial items."""
         if self.kind == "conv":
-            lists: dict[str, list[int]] = {"pixels": [], self.map_list: []}
-            if self.fused_with_next:
+            lists: dict[str, list[int]] = {self.map_list: []} if self.reads_a_map else \
+                {"pixels": [], self.map_list: []}
+            if self.has_table:
                 parents, taps = self.table_parents_and_taps()
                 code_items, code_bits = self.row_code_constants()
                 lists.update({self.table_list: [], self.pair_table_list: [], self.row_code_list: [],
@@ -305,6 +344,8 @@ class LayerPlan:
         if self.kind == "maxpool":
             names = (self.map_list, self.active_list, self.values_list, self.winner_patch_list,
                      self.kernel_list, self.bias_list, self.active_delta_list)
+            if self.next is not None and self.next.kind == "conv":
+                names = (*names, self.delta_map_list)
             return {name: [] for name in names}
         return {name: [] for name in self.neuron_weight_lists}
 
@@ -312,7 +353,7 @@ class LayerPlan:
     # from a list of its own, copied at the start, so that an item number is the pooled output's number alone
     @property
     def neuron_weight_lists(self) -> tuple[str, ...]:
-        if not self.input_list:
+        if self.kind != "dense" or not self.input_list:
             return ()
         return tuple(f"layer {self.number} neuron {j} weights" for j in range(1, self.units + 1))
 
@@ -320,16 +361,16 @@ class LayerPlan:
     def test_forward_call(self) -> str | None:
         """The forward block `test` calls: a fused conv's reads the pair table, a dense layer after a pool
         its neurons' weight lists; the others are the forward pass's."""
-        if self.forward_call and self.fused_with_next:
+        if self.forward_call and self.has_table:
             return f"{self.forward_call} with the conv table"
-        if self.forward_call and self.input_list:
+        if self.forward_call and self.neuron_weight_lists:
             return f"{self.forward_call} with the neuron lists"
         return self.forward_call
 
     @property
     def test_tables(self) -> tuple[str, ...]:
         """The lists `test` fills at its start and empties at its end (nothing of them is saved)."""
-        if self.fused_with_next:
+        if self.has_table:
             return (self.table_list, self.pair_table_list, self.row_code_list)
         return self.neuron_weight_lists
 
@@ -352,7 +393,7 @@ class LayerPlan:
     @property
     def step_names(self) -> tuple[str, ...]:
         """A dense layer after a pool: each neuron's error x LEARNING_RATE, what its weights learn by."""
-        return tuple(f"step {name}" for name in self.names) if self.input_list else ()
+        return tuple(f"step {name}" for name in self.names) if self.neuron_weight_lists else ()
 
     def weight_item(self, neuron: int, source: int) -> int:
         """Item of the weight into `neuron` from input `source` (both 0-based)."""

@@ -14,6 +14,8 @@ Order of work per image (what the blocks do):
   update    w[k, i] = w[k, i] - scaled delta_k * input_i (layer 1: only stroke pixels, input 1),
             bias_k = bias_k - scaled delta_k.
   loss      sum of log(p[label]) in image order; loss = (0 - sum) / images.
+A conv after a max-pool (the second conv) reads the pool's outputs and skips those that are 0, forward and
+backward; its input gradient goes to the pool's outputs above 0 (conv_input_gradient).
 """
 
 from __future__ import annotations
@@ -261,7 +263,7 @@ def conv_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np
                         if x[oy + ky, ox + kx] == 1.0:
                             s = s + w[:, ky * k + kx]
                 z[oy, ox] = s
-    else:
+    else:  # a map: the previous max-pool's outputs (0 or above); those that are 0 add nothing and are skipped
         a = result.layers[-1].reshape(layer.in_shape)
         for oy in range(rows):
             for ox in range(cols):
@@ -269,7 +271,8 @@ def conv_forward(net: ReferenceNetwork, index: int, result: ForwardResult) -> np
                 for tap in range(k * k * channels):
                     ky, rest = divmod(tap, k * channels)
                     kx, c = divmod(rest, channels)
-                    s = s + w[:, tap] * a[oy + ky, ox + kx, c]
+                    if a[oy + ky, ox + kx, c] > 0.0:
+                        s = s + w[:, tap] * a[oy + ky, ox + kx, c]
                 z[oy, ox] = s
     return z.ravel()
 
@@ -315,41 +318,69 @@ def maxpool_input_gradient(net: ReferenceNetwork, index: int, delta: np.ndarray,
     return s
 
 
-def conv_update(net: ReferenceNetwork, index: int, g: np.ndarray, result: ForwardResult) -> None:
-    """Per-sample SGD of kernels and biases, one output at a time. With a max-pool after the conv only the
-    winners carry a delta: they are taken in the pool's order, only where the pooled output is above 0 (relu
-    made the rest 0). For each: bias -= g, then for each kernel tap weight -= g * input (layer 1: -= g where
-    the pixel is 1)."""
-    layer = net.layers[index]
-    w, b = net.layer(index)
-    rows, cols, filters = layer.out_shape
-    k, channels = layer.window, layer.in_shape[2]
+def _conv_learning_items(net: ReferenceNetwork, index: int, g: np.ndarray,
+                         result: ForwardResult) -> np.ndarray:
+    """The conv outputs that carry a delta, in the blocks' order: with a max-pool after the conv only the
+    winners, in the pool's order, where the pooled output is above 0 (relu made the rest 0)."""
     if index + 1 < len(net.layers) and net.layers[index + 1].kind == "maxpool":
         pool = net.layers[index + 1]
-        items = result.winners[pool.number][result.active[pool.number]]
-    else:
-        items = np.flatnonzero(g != 0.0)
-    x = _binary_image(net, result) if index == 0 else result.layers[index].reshape(layer.in_shape)
-    for item in items:
+        return result.winners[pool.number][result.active[pool.number]]
+    return np.flatnonzero(g != 0.0)
+
+
+def _conv_taps(layer: Layer) -> list[tuple[int, int, int, int]]:
+    """(tap, kernel row, kernel column, input channel) in kernel order."""
+    k, channels = layer.window, layer.in_shape[2]
+    return [(tap, *divmod(tap // channels, k), tap % channels) for tap in range(k * k * channels)]
+
+
+def conv_input_gradient(net: ReferenceNetwork, index: int, delta: np.ndarray,
+                        result: ForwardResult) -> np.ndarray:
+    """The errors of a conv's map input (a max-pool's outputs): from 0, for each output that carries a delta
+    (the next pool's order), for each kernel tap in order where the input is above 0, + weight x delta into
+    that input. Inputs that are 0 keep 0 (their winners were cut by relu: they learn nothing)."""
+    layer = net.layers[index]
+    w, _ = net.layer(index)
+    _, cols, filters = layer.out_shape
+    x = result.layers[index].reshape(layer.in_shape)
+    s = np.zeros(layer.in_shape)
+    for item in _conv_learning_items(net, index, delta, result):
+        position, f = divmod(int(item), filters)
+        oy, ox = divmod(position, cols)
+        d = delta[item]
+        for tap, ky, kx, c in _conv_taps(layer):
+            if x[oy + ky, ox + kx, c] > 0.0:
+                s[oy + ky, ox + kx, c] = s[oy + ky, ox + kx, c] + w[f, tap] * d
+    return s.ravel()
+
+
+def conv_update(net: ReferenceNetwork, index: int, g: np.ndarray, result: ForwardResult) -> None:
+    """Per-sample SGD of kernels and biases, one output at a time (_conv_learning_items). For each: bias -= g,
+    then for each kernel tap weight -= g * input (layer 1: -= g where the pixel is 1; a map input: where the
+    input is above 0)."""
+    layer = net.layers[index]
+    w, b = net.layer(index)
+    _, cols, filters = layer.out_shape
+    x = _binary_image(net, result)[:, :, None] if index == 0 else result.layers[index].reshape(layer.in_shape)
+    for item in _conv_learning_items(net, index, g, result):
         position, f = divmod(int(item), filters)
         oy, ox = divmod(position, cols)
         gf = g[item]
         b[f] = b[f] - gf
-        for tap in range(k * k * channels):
-            ky, rest = divmod(tap, k * channels)
-            kx, c = divmod(rest, channels)
+        for tap, ky, kx, c in _conv_taps(layer):
             if index == 0:
-                if x[oy + ky, ox + kx] == 1.0:
+                if x[oy + ky, ox + kx, c] == 1.0:
                     w[f, tap] = w[f, tap] - gf
-            else:
+            elif x[oy + ky, ox + kx, c] > 0.0:
                 w[f, tap] = w[f, tap] - gf * x[oy + ky, ox + kx, c]
 
 
 LayerForward = Callable[[ReferenceNetwork, int, ForwardResult], np.ndarray]
-# One row per layer kind. A conv's input gradient is not needed: the blocks run one conv, as the first layer.
+# One row per layer kind (a conv's input gradient: the second conv's, into the first pool).
 FORWARD: dict[str, LayerForward] = {"dense": dense_forward, "conv": conv_forward, "maxpool": maxpool_forward}
 INPUT_GRADIENT: dict[str, Callable[..., np.ndarray]] = {"dense": dense_input_gradient,
-                                                        "maxpool": maxpool_input_gradient}
+                                                        "maxpool": maxpool_input_gradient,
+                                                        "conv": conv_input_gradient}
 UPDATE: dict[str, Callable[..., None]] = {"dense": dense_update, "conv": conv_update}
 
 
