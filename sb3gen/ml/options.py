@@ -125,8 +125,9 @@ def add_network_sources(parser, default_network: Path | None) -> None:
                         help="network.json written by sb3gen" +
                              (f" (default: {default_network})" if default_network else ""))
     parser.add_argument("--model", type=Path, metavar="FILE",
-                        help="a saved Keras model (.keras or .h5) of Flatten and Dense layers (sigmoid or "
-                             "relu hidden layers, softmax output)")
+                        help="a saved Keras model (.keras or .h5): Flatten and Dense layers (sigmoid or "
+                             "relu hidden layers, softmax output), or a CNN: one or two Conv2D 3x3 relu each "
+                             "with its MaxPooling2D 2x2, then Dense relu layers and Dense 10 softmax")
     parser.add_argument("--weights", type=Path, metavar="FILE",
                         help="one number per line in the day-2 layout (needs --layers and --activation)")
 
