@@ -106,3 +106,30 @@ def run_capped_sb3gen(*args: str, cwd: str | None = None, env: dict | None = Non
 @pytest.fixture(scope="session")
 def run_capped() -> Callable[..., Any]:
     return run_capped_sb3gen
+
+
+def small_network_sb3(path, layers, weights, seed: int = 0):
+    """A network project with 12 training and 6 test images of random 0/1 pixels (a quarter of them 1), for
+    the CNN tests; written to `path`, which is returned."""
+    import numpy as np
+
+    from sb3gen.project import build_network_project
+    from sb3gen.scratch import compile_project, pack_sb3
+
+    rng = np.random.default_rng(seed)
+    images = (rng.random((18, 196)) < 0.25).astype(np.int64)
+    labels = np.arange(18) % 10
+    project = build_network_project([], "relu", weights, images[:12], labels[:12], images[12:], labels[12:],
+                                    layers=layers, learning_rate=0.1)
+    path.write_bytes(pack_sb3(compile_project(project)))
+    return path
+
+
+def verified_text(sb3, engine: str, images: int) -> str:
+    """`sb3gen verify`'s report on a project, after asserting that every check passed."""
+    from sb3gen.verify import verify_file
+
+    lines: list[str] = []
+    checks = verify_file(sb3, engine=engine, images=images, log=lines.append)
+    assert all(check.passed for check in checks), "\n".join(lines)
+    return "\n".join(lines)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import small_network_sb3, verified_text
 
 from sb3gen import layers as layer_kinds
 from sb3gen.errors import Sb3genError
 from sb3gen.layers import LayerSpec
-from sb3gen.project import build_network_project
-from sb3gen.scratch import compile_project, pack_sb3
 
 SPECS = [LayerSpec("conv", 3, "relu"), LayerSpec("maxpool", 2), LayerSpec("dense", 6, "relu"),
          LayerSpec("dense", 10, "softmax")]
@@ -122,25 +121,13 @@ def test_batch_normalization_is_refused_by_name(tmp_path):
 
 
 def cnn_sb3(tmp_path, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    images = (rng.random((18, 196)) < 0.25).astype(np.int64)
-    labels = np.arange(18) % 10
     layers = layer_kinds.describe((14, 14, 1), SPECS)
-    project = build_network_project([], "relu", small_cnn_weights(seed), images[:12], labels[:12],
-                                    images[12:], labels[12:], layers=layers, learning_rate=0.1)
-    path = tmp_path / "cnn.sb3"
-    path.write_bytes(pack_sb3(compile_project(project)))
-    return path
+    return small_network_sb3(tmp_path / "cnn.sb3", layers, small_cnn_weights(seed), seed)
 
 
 @pytest.mark.parametrize("engine", ["scratch-vm", "turbowarp"])
 def test_cnn_blocks_pass_every_verify_check_bit_identically(tmp_path, engine):
-    from sb3gen.verify import verify_file
-
-    lines: list[str] = []
-    checks = verify_file(cnn_sb3(tmp_path), engine=engine, images=3, log=lines.append)
-    assert all(check.passed for check in checks), "\n".join(lines)
-    text = "\n".join(lines)
+    text = verified_text(cnn_sb3(tmp_path), engine, images=3)
     assert "layer 1 (432) 0.0e+00, layer 2 (108) 0.0e+00" in text  # the feature maps, exactly
     assert "(bit-identical)" in text
 

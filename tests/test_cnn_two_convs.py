@@ -7,12 +7,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import small_network_sb3, verified_text
 
 from sb3gen import layers as layer_kinds
 from sb3gen.errors import Sb3genError
 from sb3gen.layers import LayerSpec
-from sb3gen.project import build_network_project
-from sb3gen.scratch import compile_project, pack_sb3
 
 SPECS = [LayerSpec("conv", 2, "relu"), LayerSpec("maxpool", 2), LayerSpec("conv", 3, "relu"),
          LayerSpec("maxpool", 2), LayerSpec("dense", 8, "relu"), LayerSpec("dense", 10, "softmax")]
@@ -98,24 +97,12 @@ def test_the_references_training_step_is_the_gradient_of_the_loss():
 
 
 def two_conv_sb3(tmp_path, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    images = (rng.random((18, 196)) < 0.25).astype(np.int64)
-    labels = np.arange(18) % 10
-    project = build_network_project([], "relu", two_conv_weights(seed), images[:12], labels[:12],
-                                    images[12:], labels[12:], layers=two_conv_layers(), learning_rate=0.1)
-    path = tmp_path / "two-convs.sb3"
-    path.write_bytes(pack_sb3(compile_project(project)))
-    return path
+    return small_network_sb3(tmp_path / "two-convs.sb3", two_conv_layers(), two_conv_weights(seed), seed)
 
 
 @pytest.mark.parametrize("engine", ["scratch-vm", "turbowarp"])
 def test_two_conv_blocks_pass_every_verify_check_bit_identically(tmp_path, engine):
-    from sb3gen.verify import verify_file
-
-    lines: list[str] = []
-    checks = verify_file(two_conv_sb3(tmp_path), engine=engine, images=4, log=lines.append)
-    assert all(check.passed for check in checks), "\n".join(lines)
-    text = "\n".join(lines)
+    text = verified_text(two_conv_sb3(tmp_path), engine, images=4)
     # both convs' feature maps and both pools', exactly
     assert "layer 1 (288) 0.0e+00, layer 2 (72) 0.0e+00, layer 3 (48) 0.0e+00, layer 4 (12) 0.0e+00" in text
     assert "(bit-identical)" in text
