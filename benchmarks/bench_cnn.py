@@ -67,7 +67,7 @@ def part_of(proccode: str) -> tuple[int, str] | None:
     block; None for the others. A conv and its max-pool run in one forward block, counted as the conv's."""
     if match := re.match(r"update layers? (\d+)", proccode):
         return int(match.group(1)), "update"
-    forward_parts = r"window |row codes|conv table|pair table|neuron lists|pixels"
+    forward_parts = r"window |row codes|conv table|pair table|neuron lists|pixels|biases|relu"
     if match := re.match(rf"layer (\d+) (?:{forward_parts})", proccode):
         return int(match.group(1)), "forward"
     if match := re.match(r"layer (\d+) errors and learning", proccode):

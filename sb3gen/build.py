@@ -172,10 +172,13 @@ def check_blocks_run(layers, config) -> None:
 def check_image_counts(n_train: int, n_test: int, net_shape: tuple, args) -> None:
     """Refuse image counts over the website's limits (project.json 5 MB, lists 200,000 items), saying how
     many images would fit. net_shape: layer sizes, hidden activation, CNN layers (None for an MLP)."""
+    from sb3gen.ml.network import EXACT_DIGITS
     from sb3gen.project.capacity import check_image_counts as problem
 
     sizes, activation, specs = net_shape
-    reason = problem(n_train, n_test, sizes, activation, math=args.math, lang=args.lang, specs=specs)
+    digits = args.weight_digits if args.weight_digits < EXACT_DIGITS else None
+    reason = problem(n_train, n_test, sizes, activation, math=args.math, lang=args.lang, specs=specs,
+                     digits=digits)
     if reason:
         raise Sb3genError(reason)
 

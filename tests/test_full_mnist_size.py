@@ -31,3 +31,27 @@ def test_a_70000_image_project_fits_and_the_estimate_is_within_half_a_percent():
     assert abs(estimate - size) < 0.005 * size, (estimate, size)
     assert check_image_counts(60_000, 10_000, sizes, "sigmoid", math="tables", lang="en") is None
     assert "images fit" in check_image_counts(120_000, 10_000, sizes, "sigmoid", math="tables", lang="en")
+
+
+def test_the_default_cnn_with_weights_at_3_digits_carries_70000_images_and_the_estimate_knows_it():
+    """The default CNN, weights rounded to 3 significant digits (build's default), with all of full MNIST:
+    project.json fits, and the estimate `build` refuses with (stand-in weights as long as rounded ones) is
+    within half a percent of it, so `build` does not refuse it."""
+    from sb3gen import layers as layer_kinds
+    from sb3gen.ml.network import round_weights
+    from sb3gen.ml.presets import PRESETS
+
+    rng = np.random.default_rng(1)
+    specs = PRESETS["default"].layer_specs()
+    layers = layer_kinds.describe((14, 14, 1), specs)
+    weights = round_weights(rng.uniform(-0.5, 0.5, layer_kinds.weight_count(layers)), 3)
+    images = (rng.random((70_000, 196)) < 0.25).astype(np.int8)
+    labels = np.arange(70_000) % 10
+    project = build_network_project([196, 10], "relu", weights, images[:60_000], labels[:60_000],
+                                    images[60_000:], labels[60_000:], layers=layers)
+    size = len(project_json_bytes(compile_project(project).project_json))
+    assert size < PROJECT_JSON_LIMIT
+    estimate = base_bytes((196, 10), "relu", "tables", "en", tuple(specs), 3) + 70_000 * bytes_per_image(196)
+    assert abs(estimate - size) < 0.005 * size, (estimate, size)
+    assert check_image_counts(60_000, 10_000, [196, 10], "relu", math="tables", lang="en", specs=specs,
+                              digits=3) is None

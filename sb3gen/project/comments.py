@@ -72,6 +72,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "dense_after_map_forward_lists": "the same during `test`, each neuron's weights read from its own "
                                          "list",
         "neuron_lists": "a copy of each neuron's weights in a list of its own, for `test` (emptied after it)",
+        "dense_biases": "each neuron starts at its bias",
+        "dense_relu": "relu: each neuron below 0 becomes 0",
         "conv_table": "for each 3x3 pattern of 0/1 pixels and filter: bias + the kernel weights over its 1 "
                       "pixels, each from the pattern without its last 1 pixel (the sums of pixel by pixel)",
         "pool_maps": "the full pooled maps: the active values at their items, 0 elsewhere",
@@ -157,6 +159,8 @@ COMMENTS: dict[str, dict[str, str]] = {
                           "× フィルターの数。画素は2つの窓に入る",
         "dense_after_map_forward_lists": "test の間の同じ計算。各ニューロンの重みはそれぞれのリストから読む",
         "neuron_lists": "test 用に各ニューロンの重みをそれぞれのリストにコピーする（test のあとで空にする）",
+        "dense_biases": "各ニューロンをバイアスから始める",
+        "dense_relu": "relu：0より小さいニューロンは0にする",
         "conv_table": "3x3の0/1の模様とフィルターごとに：バイアス + 値が1の画素のカーネル重み"
                       "（最後の1の画素のない模様の値から。画素ごとに足すのと同じ和）",
         "pool_maps": "プーリング出力全体：active の値をその番号に、ほかは0",
