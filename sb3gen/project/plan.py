@@ -349,11 +349,16 @@ class LayerPlan:
             return {name: [] for name in names}
         return {name: [] for name in self.neuron_weight_lists}
 
+    @property
+    def dense_after_a_pool(self) -> bool:
+        """A dense layer whose inputs are a pool's outputs: it loops over the pool's active ones."""
+        return self.kind == "dense" and self.input_list is not None
+
     # `test` (the weights do not change during it): a dense layer after a pool reads each neuron's weights
     # from a list of its own, copied at the start, so that an item number is the pooled output's number alone
     @property
     def neuron_weight_lists(self) -> tuple[str, ...]:
-        if self.kind != "dense" or not self.input_list:
+        if not self.dense_after_a_pool:
             return ()
         return tuple(f"layer {self.number} neuron {j} weights" for j in range(1, self.units + 1))
 
@@ -393,7 +398,7 @@ class LayerPlan:
     @property
     def step_names(self) -> tuple[str, ...]:
         """A dense layer after a pool: each neuron's error x LEARNING_RATE, what its weights learn by."""
-        return tuple(f"step {name}" for name in self.names) if self.neuron_weight_lists else ()
+        return tuple(f"step {name}" for name in self.names) if self.dense_after_a_pool else ()
 
     def weight_item(self, neuron: int, source: int) -> int:
         """Item of the weight into `neuron` from input `source` (both 0-based)."""
