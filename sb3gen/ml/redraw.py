@@ -152,21 +152,24 @@ def mouse_path(cells: list[tuple[float, float]], geometry: R.Geometry) -> list[t
     return [(round(x), round(y)) for x, y in path]
 
 
-def draw_on_pad(mouse_strokes: list[list[tuple[int, int]]], geometry: R.Geometry) -> list[float]:
-    pad = R.empty_pad()
+def draw_on_pad(mouse_strokes: list[list[tuple[int, int]]], geometry: R.Geometry
+                ) -> tuple[list[float], R.PenPath]:
+    """The pad's cells and its pen path after these strokes."""
+    pad, path = R.empty_pad(), R.PenPath()
     for stroke in mouse_strokes:
-        R.paint_stroke(pad, stroke, geometry)
-    return pad
+        R.paint_stroke(pad, stroke, geometry, path)
+    return pad, path
 
 
-def redrawn_pads(images: np.ndarray, seed: int, geometry: R.Geometry = GEOMETRY) -> list[list[float]]:
-    """Every 28x28 digit (uint8, light on dark) redrawn on the pad: the pads (784 values 0..1 each)."""
+def redrawn_drawings(images: np.ndarray, seed: int, geometry: R.Geometry = GEOMETRY
+                     ) -> list[tuple[list[float], R.PenPath]]:
+    """Every 28x28 digit (uint8, light on dark) redrawn on the pad: (pad, pen path) each."""
     rng = np.random.default_rng(seed)
     return [draw_on_pad(place(strokes, rng, geometry), geometry) for strokes in digit_strokes(images)]
 
 
 def redrawn_frames(images: np.ndarray, seed: int) -> np.ndarray:
     """Every digit redrawn on the pad and normalised like `predict pad` does: (N, 28, 28) uint8, as
-    training images (the pad's gray levels rounded to 1/255)."""
-    frames = [R.normalise(pad) for pad in redrawn_pads(images, seed)]
+    training images (the gray levels rounded to 1/255)."""
+    frames = [R.normalise_drawing(pad, path) for pad, path in redrawn_drawings(images, seed)]
     return np.clip(np.rint(np.array(frames).reshape(-1, R.SIDE, R.SIDE) * 255), 0, 255).astype(np.uint8)

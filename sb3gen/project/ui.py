@@ -45,6 +45,10 @@ PAD_VARIABLES = (
     "mass row", "mass column", "box row", "box column", "source row", "source column", "row weight",
     "column weight", "top left", "top right", "bottom left", "bottom right", "pad value", "shift row",
     "shift column", "out row", "out column", "row below", "column right", "top", "bottom", "mistake #",
+    "pen x", "pen y", "joined", "pad shows an image", "path left", "path right", "path top", "path bottom",
+    "point", "middle x", "middle y", "pen row", "pen column", "last pen row", "last pen column", "pen steps",
+    "pen step", "stamp top", "stamp bottom", "stamp left", "stamp right", "row distance", "column distance",
+    "distance",
 )
 VIEWS_VARIABLES = ("row", "column", "row total", "count", "cell x", "cell y", "letter #", "neuron",
                    "weight #", "biggest", "weight", "picture x", "picture y")
@@ -138,10 +142,11 @@ def _pad_sprite(t: dict[str, str], prep: dict[str, Any]) -> Sprite:
     sprite = Sprite(name=PAD_SPRITE, x=0, y=0, visible=False)
     sprite.costumes.append(ui_costumes.pad_cell())
     sprite.variables.update({name: 0 for name in PAD_VARIABLES})
-    sprite.lists.update({"box": [], "frame": []})
+    sprite.lists.update({"box": [], "frame": [], "path x": [], "path y": [], "path joined": []})
     side, box = pad_reference.SIDE, pad_reference.BOX
     context = {
         "t": t, "pad": L.PAD, "side": side, "box": box, "centre": repr(pad_reference.CENTRE),
+        "pen": _pen_numbers(),
         "brush": [(f"{amount:g}", _offset("brush row", dr), _offset("brush column", dc))
                   for dr, dc, amount in pad_reference.BRUSH],
         "crop": prep["crop"], "size": prep["size"], "crop_size": side - 2 * prep["crop"],
@@ -151,6 +156,14 @@ def _pad_sprite(t: dict[str, str], prep: dict[str, Any]) -> Sprite:
     for name in ("ui/pad.sb", "ui/normalise.sb", "ui/mistakes.sb"):
         sprite.add_scripts(render_template(name, **context), name)
     return sprite
+
+
+def _pen_numbers() -> dict[str, str]:
+    """The pen that `draw the pen path into a 20x20 box` draws with, as the reference computes them."""
+    R = pad_reference
+    return {"radius": repr(R.PEN_RADIUS), "radius_squared": repr(R.RADIUS_SQUARED),
+            "core_squared": repr(R.CORE_SQUARED), "fade": repr(R.FADE), "step": repr(R.PEN_STEP),
+            "inner_box": repr(R.INNER_BOX), "min_extent": repr(R.MIN_EXTENT)}
 
 
 def _offset(name: str, delta: int) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sb3gen.reference.tables import js_round
 
@@ -86,17 +86,46 @@ def paint_line(pad: list[float], last: tuple[int, int], to: tuple[int, int]) -> 
         )
 
 
-def paint_stroke(pad: list[float], mouse_positions: Sequence[tuple[int, int]], geometry: Geometry) -> None:
-    """One press-drag-release: the mouse positions the drawing loop saw, the press first."""
+@dataclass
+class PenPath:
+    """The lists `pen x`, `pen y`, `pen joined`: the mouse positions (stage pixels) at which the drawing
+    loop entered a new cell of the pad; joined 1 = a line from the position before, 0 = a stroke starts."""
+
+    xs: list[float] = field(default_factory=list)
+    ys: list[float] = field(default_factory=list)
+    joined: list[int] = field(default_factory=list)
+
+    def add(self, x: float, y: float, joined: int) -> None:
+        self.xs.append(float(x))
+        self.ys.append(float(y))
+        self.joined.append(joined)
+
+
+def inside(row: int, column: int) -> bool:
+    return -1 < row < SIDE and -1 < column < SIDE
+
+
+def paint_stroke(pad: list[float], mouse_positions: Sequence[tuple[int, int]], geometry: Geometry,
+                 path: PenPath | None = None) -> None:
+    """One press-drag-release: the mouse positions the drawing loop saw, the press first. `path` gets the
+    positions the pen path keeps: those in a cell of the pad, each one in a new cell."""
+    path = PenPath() if path is None else path
     last = cell_under_mouse(*mouse_positions[0], geometry)
-    if not (0 <= last[0] < SIDE and 0 <= last[1] < SIDE):
+    if not inside(*last):
         return  # a press outside the pad draws nothing
     paint_brush(pad, *last)
+    path.add(*mouse_positions[0], 0)
+    joined = 1
     for position in mouse_positions[1:]:
         here = cell_under_mouse(*position, geometry)
         if here != last:
             paint_line(pad, last, here)
             last = here
+            if inside(*here):
+                path.add(*position, joined)
+                joined = 1
+            else:
+                joined = 0  # a line that left the pad: the next position inside starts a new stroke
 
 
 def empty_pad() -> list[float]:
@@ -182,6 +211,104 @@ def centre_by_mass(box: Sequence[float], mass: float, mass_row: float, mass_colu
     return frame
 
 
+# The pen: what `normalise the drawing` draws the pen path with, in pixels of the 20x20 box, whatever the
+# drawing's size: full ink within PEN_CORE of the path, fading (linearly in the squared distance) to none at
+# PEN_RADIUS. Chosen so that redrawn digits carry as much ink as MNIST's (benchmarks/drawn.py prints both).
+PEN_RADIUS = 1.6
+PEN_CORE = 0.8
+PEN_STEP = 0.5  # box pixels between the pen's stamps along a line
+MIN_EXTENT = 7.0  # stage pixels (one cell): a dot is scaled as if it were this long
+RADIUS_SQUARED = PEN_RADIUS * PEN_RADIUS
+CORE_SQUARED = PEN_CORE * PEN_CORE
+INNER_BOX = BOX - 2 * PEN_RADIUS  # the path's longest side: the box less the pen's radius each side
+FADE = RADIUS_SQUARED - CORE_SQUARED
+
+
+def stamp_pen(box: list[float], row: float, column: float) -> None:
+    """`stamp the pen at row () column ()`: ink around a point of the box (cell centres at .5), kept where it
+    is darker than what the box has."""
+    top = math.ceil((row - PEN_RADIUS) - 0.5)
+    bottom = math.floor((row + PEN_RADIUS) - 0.5)
+    left = math.ceil((column - PEN_RADIUS) - 0.5)
+    right = math.floor((column + PEN_RADIUS) - 0.5)
+    if top < 0:
+        top = 0
+    if bottom > BOX - 1:
+        bottom = BOX - 1
+    if left < 0:
+        left = 0
+    if right > BOX - 1:
+        right = BOX - 1
+    for box_row in range(top, bottom + 1):
+        row_distance = (box_row + 0.5) - row
+        for box_column in range(left, right + 1):
+            column_distance = (box_column + 0.5) - column
+            distance = (row_distance * row_distance) + (column_distance * column_distance)
+            if distance < RADIUS_SQUARED:
+                ink = 1.0 if distance < CORE_SQUARED else (RADIUS_SQUARED - distance) / FADE
+                cell = box_row * BOX + box_column
+                if ink > box[cell]:
+                    box[cell] = ink
+
+
+def draw_path_into_box(path: PenPath) -> tuple[list[float], float, float, float]:
+    """`draw the pen path into a 20x20 box`: the path's extent (longest side) scaled to the box less the pen's
+    radius on each side, drawn with the pen; the box and its mass sums, as scale_into_box gives them."""
+    left = right = path.xs[0]
+    bottom = top = path.ys[0]
+    for x, y in zip(path.xs, path.ys, strict=True):
+        if x < left:
+            left = x
+        if x > right:
+            right = x
+        if y < bottom:
+            bottom = y
+        if y > top:
+            top = y
+    longest = right - left
+    if (top - bottom) > longest:
+        longest = top - bottom
+    if longest < MIN_EXTENT:
+        longest = MIN_EXTENT
+    scale = longest / INNER_BOX  # stage pixels per box pixel
+    middle_x = (left + right) / 2
+    middle_y = (bottom + top) / 2
+    box = [0.0] * (BOX * BOX)
+    last_row = last_column = 0.0
+    for x, y, joined in zip(path.xs, path.ys, path.joined, strict=True):
+        column = ((x - middle_x) / scale) + BOX // 2
+        row = ((middle_y - y) / scale) + BOX // 2
+        if joined == 1:
+            steps = abs(column - last_column)
+            if abs(row - last_row) > steps:
+                steps = abs(row - last_row)
+            steps = math.ceil(steps / PEN_STEP)
+            for step in range(1, steps + 1):
+                stamp_pen(box, last_row + ((row - last_row) * step) / steps,
+                          last_column + ((column - last_column) * step) / steps)
+        else:
+            stamp_pen(box, row, column)
+        last_column, last_row = column, row
+    mass = mass_row = mass_column = 0.0
+    cell = 0
+    for box_row in range(BOX):
+        for box_column in range(BOX):
+            ink = box[cell]
+            mass = mass + ink
+            mass_row = mass_row + box_row * ink
+            mass_column = mass_column + box_column * ink
+            cell += 1
+    return box, mass, mass_row, mass_column
+
+
+def normalise_drawing(pad: Sequence[float], path: PenPath | None) -> list[float]:
+    """`normalise the drawing`: from the pen path when there is one (the strokes at MNIST's width whatever
+    their size), else from the pad's cells (a training image or a picture on the pad)."""
+    if path is None or not path.xs:
+        return normalise(pad)
+    return centre_by_mass(*draw_path_into_box(path))
+
+
 def normalise(pad: Sequence[float]) -> list[float]:
     """`normalise the drawing`: pad (784) -> MNIST-style frame (784)."""
     ink_box = find_ink_box(pad)
@@ -225,9 +352,10 @@ def preprocess_frame(frame: Sequence[float], crop: int, size: int, threshold: fl
     return result
 
 
-def pad_to_input(pad: Sequence[float], settings: dict, *, normalised: bool = True) -> list[int]:
+def pad_to_input(pad: Sequence[float], settings: dict, *, normalised: bool = True,
+                 path: PenPath | None = None) -> list[int]:
     """What `predict pad` puts into `input` (normalised=False: the training preprocessing alone)."""
-    frame = normalise(pad) if normalised else [float(v) for v in pad]
+    frame = normalise_drawing(pad, path) if normalised else [float(v) for v in pad]
     return preprocess_frame(frame, int(settings["crop"]), int(settings["size"]), float(settings["threshold"]),
                             bool(settings["invert"]))
 
