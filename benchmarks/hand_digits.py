@@ -127,10 +127,11 @@ def vm_benchmark(sb3: Path, net=None):
         stage = snapshot["Stage"]
         predictions.append(int(stage["variables"]["prediction"]))
         if net is not None:
-            pad = R.empty_pad()
+            pad, path = R.empty_pad(), R.PenPath()
             for stroke in strokes:
-                R.paint_stroke(pad, stroke, geometry)
-            expected = int(net.forward(np.array([R.pad_to_input(pad, net.preprocess.to_dict())])).argmax())
+                R.paint_stroke(pad, stroke, geometry, path)
+            expected = int(net.forward(np.array([R.pad_to_input(pad, net.preprocess.to_dict(), path=path)]))
+                           .argmax())
             mismatches += [float(v) for v in stage["lists"]["pad"]] != pad or expected != predictions[-1]
     if mismatches:
         raise AssertionError(f"{mismatches} drawings differ between scratch-vm and the reference")

@@ -63,6 +63,7 @@ def test_drawing_with_the_mouse_gives_a_prediction(report: dict, digit: int) -> 
     assert drawn["padBeforeNonzero"] == 0  # Clear emptied the pad
     inked = [float(v) for v in drawn["pad"] if float(v) > 0]
     assert len(drawn["pad"]) == 784 and len(inked) >= 15
+    assert len(drawn["penPath"]["path x"]) >= 3 and drawn["penPath"]["path joined"][0] in (0, "0")  # kept
     # the ink lies where the mouse drew it (mouse -> cell mapping in the real editor)
     (col, row), (stroke_col, stroke_row) = drawn["padCentroid"], drawn["strokeCentroid"]
     assert abs(col - stroke_col) < 1.5 and abs(row - stroke_row) < 1.5
@@ -78,6 +79,7 @@ def test_editor_prediction_equals_headless_scratch_vm(report: dict, fast_sb3: Pa
     result = run_project(fast_sb3, [
         {"green_flag": True},
         {"set_list": "pad", "values": drawn["pad"]},
+        *({"set_list": name, "values": values, "target": "Pad"} for name, values in drawn["penPath"].items()),
         {"broadcast": "predict pad"},
     ])
     assert str(result.stage_variables["prediction"]) == str(drawn["prediction"])

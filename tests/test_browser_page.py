@@ -54,6 +54,7 @@ def test_drawn_digit_gets_the_headless_vm_answer(report: dict, built: Path, digi
     result = run_project(built, [
         {"green_flag": True},
         {"set_list": "pad", "values": drawn["pad"]},
+        *({"set_list": name, "values": values, "target": "Pad"} for name, values in drawn["penPath"].items()),
         {"broadcast": "predict pad"},
     ])
     assert str(result.stage_variables["prediction"]) == str(drawn["prediction"])

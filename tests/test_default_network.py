@@ -137,11 +137,13 @@ def test_predict_and_the_projects_predict_pad_agree_on_a_drawing(default_run, tm
     for (digit, mouse), snapshot in zip(drawings.items(), result.snapshots, strict=True):
         stage = snapshot["Stage"]
         pad = [float(v) for v in stage["lists"]["pad"]]
-        expected = R.empty_pad()
+        expected, path = R.empty_pad(), R.PenPath()
         for positions in mouse:
-            R.paint_stroke(expected, positions, GEOMETRY)
+            R.paint_stroke(expected, positions, GEOMETRY, path)
         assert pad == expected
         in_scratch = int(stage["variables"]["prediction"])
+        drawn_input = R.pad_to_input(pad, net.preprocess.to_dict(), path=path)
+        assert in_scratch == int(net.forward(np.array([drawn_input])).argmax())
         # the same drawing as a picture: the pad's cells 10x10 pixels each, pen on paper
         gray = np.repeat(np.repeat(np.array(pad).reshape(28, 28), 10, 0), 10, 1)
         picture = tmp_path / f"pad-{digit}.png"

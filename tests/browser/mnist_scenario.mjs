@@ -199,6 +199,8 @@ async function main () {
                 drawn: digit,
                 prediction: await editor.variable('prediction'),
                 pad: await editor.list('pad'),
+                penPath: Object.fromEntries(await Promise.all(
+                    ['path x', 'path y', 'path joined'].map(async n => [n, await editor.list(n)]))),
                 padBeforeNonzero: before.filter(v => Number(v) !== 0).length,
                 strokeCentroid: strokeCentroid(strokes),
                 spritesDragged: dragged

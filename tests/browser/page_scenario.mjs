@@ -19,6 +19,10 @@ const pageUrl = pathToFileURL(path.resolve(options.html)).href;
 // Only the page itself and what it makes inside the browser (data:, blob:) may load: no network at all.
 const allowed = url => url === pageUrl || ['data:', 'blob:', 'about:'].includes(new URL(url).protocol);
 
+/** The Pad sprite's pen path: what `predict pad` draws the digit from. */
+const penPath = async page => Object.fromEntries(await Promise.all(
+    ['path x', 'path y', 'path joined'].map(async n => [n, await page.list(n, 'Pad')])));
+
 class Page {
     static async open () {
         const page = new Page();
@@ -44,11 +48,12 @@ class Page {
         }, name);
     }
 
-    list (name) {
-        return this.page.evaluate(n => {
-            const v = window.vm.runtime.getTargetForStage().lookupVariableByNameAndType(n, 'list');
+    list (name, sprite = null) {
+        return this.page.evaluate(([n, s]) => {
+            const target = s ? window.vm.runtime.getSpriteTargetByName(s) : window.vm.runtime.getTargetForStage();
+            const v = target.lookupVariableByNameAndType(n, 'list');
             return v && v.value.slice();
-        }, name);
+        }, [name, sprite]);
     }
 
     /** Hats of the running scripts other than the green flag's forever loops. */
@@ -131,7 +136,7 @@ async function main () {
             await page.page.waitForTimeout(100); // the release starts the prediction
             await page.waitUntilIdle();
             report.digits.push({drawn: digit, prediction: await page.variable('prediction'),
-                pad: await page.list('pad')});
+                pad: await page.list('pad'), penPath: await penPath(page)});
         }
         report.epochBefore = await page.variable('epoch');
         report.trainSeconds = await page.press(BUTTONS.train,
