@@ -257,6 +257,10 @@ def digits_report(data: ProjectData) -> list[str]:
     side = int(round(data.layer_sizes[0] ** 0.5))
     lines = [f"weights rounded to N significant digits (held-out accuracy on the project's "
              f"{len(data.test_labels):,} test images):"]
+    shipped = next(n for n in range(1, 18) if np.array_equal(round_weights(data.weights, n), data.weights))
+    if shipped < 17:  # rounding to more digits than the weights have changes nothing
+        lines.append(f"  (its weights have at most {shipped} significant digits, so N >= {shipped} "
+                     f"gives the same project: build it with --weight-digits 17 for the whole table)")
     for digits in range(3, 18):
         weights = round_weights(data.weights, digits)
         net = Network(data.layer_sizes, data.hidden_activation, weights, PreprocessSettings(size=side),

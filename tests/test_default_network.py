@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from sb3gen.cli import main
 from sb3gen.ml.network import Network
 from sb3gen.ml.pipeline import train_from_data
-from sb3gen.ml.predict import predict_image
+from sb3gen.ml.predict import picture_input, predict_image
 from sb3gen.ml.presets import PRESETS
 from sb3gen.project import build_network_project
 from sb3gen.project.ui_layout import PAD
@@ -168,6 +168,19 @@ def predict_cli(capsys, picture: Path, network: Path, *extra: str) -> tuple[int,
     code = main(["predict", str(picture), "--network", str(network), *extra])
     captured = capsys.readouterr()
     return code, captured.out + captured.err
+
+
+def test_a_pictures_pen_width_does_not_matter(tmp_path, random_network):
+    """The picture's skeleton is drawn again with the pad's pen: a 3 px and a 24 px pen give the same ink."""
+    net = Network.load(random_network)
+    ink = []
+    for digit, strokes in DIGITS.items():
+        for width in (3, 24):
+            draw_png(tmp_path / "digit.png", strokes, (200, 200), width, True, (50, 30, 90, 140))
+            ink.append(int(picture_input(net, tmp_path / "digit.png").sum()))
+    thin, thick = np.array(ink[::2]), np.array(ink[1::2])
+    assert np.all(np.abs(thin - thick) <= 8) and np.mean(np.abs(thin - thick)) <= 4, (thin, thick)
+    assert np.all(thin >= 20)  # every digit has its strokes
 
 
 @pytest.mark.parametrize("name, picture", [
