@@ -219,6 +219,20 @@ def test_training_image_button_shows_the_image_on_the_pad_and_classifies_it(worl
                                              f"network says {forward.prediction}")
 
 
+def test_drawing_after_a_training_image_starts_a_new_drawing(world):
+    """The image on the pad has no pen path: the first press clears it, so what is predicted is what is seen."""
+    stroke = [PAD.cell_centre(4, 14), PAD.cell_centre(14, 14), PAD.cell_centre(24, 14)]
+    result = run_project(world["sb3"], [{"green_flag": True}, {"click": "Training image"}, {"idle": True},
+                                        {"read": True}, *stroke_actions(stroke)])
+    shown, drawn = result.snapshots
+    assert shown["Pad"]["lists"]["path x"] == [] and sum(numbers(shown["Stage"]["lists"]["pad"])) > 20
+    pad, path = R.empty_pad(), R.PenPath()
+    R.paint_stroke(pad, stroke, GEOMETRY, path)
+    assert numbers(drawn["Stage"]["lists"]["pad"]) == pad  # only the stroke
+    assert numbers(drawn["Pad"]["lists"]["path x"]) == path.xs and len(path.xs) == 3
+    assert numbers(drawn["Stage"]["lists"]["input"]) == R.pad_to_input(pad, SETTINGS, path=path)
+
+
 def test_inverted_model_gets_inverted_input_and_sees_its_images_upright(world):
     """Day-2 models were trained on inverted images: `input` is inverted, the pad shows ink as ink."""
     inverted = {**SETTINGS, "invert": True}
