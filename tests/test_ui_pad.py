@@ -89,13 +89,14 @@ def numbers(values: list) -> list[float]:
     return [float(v) for v in values]
 
 
-def test_drawing_a_one_and_a_zero_matches_the_reference(world):
+@pytest.mark.parametrize("engine", ["scratch-vm", "turbowarp"])
+def test_drawing_a_one_and_a_zero_matches_the_reference(world, engine):
     one = [PAD.cell_centre(4, 14), PAD.cell_centre(12, 15), PAD.cell_centre(23, 13)]  # fast: 2 long jumps
     centre_x, centre_y = PAD.cell_centre(14, 14)
     zero = [(round(centre_x + 52 * math.sin(a)), round(centre_y + 76 * math.cos(a)))
             for a in np.linspace(0, 2 * math.pi, 17)]
     actions = [{"green_flag": True}, *stroke_actions(one), {"click": "Clear"}, *stroke_actions(zero)]
-    result = run_project(world["sb3"], actions)
+    result = run_project(world["sb3"], actions, engine=engine)
     for snapshot, positions, digit in zip(result.snapshots, (one, zero), (1, 0), strict=True):
         stage = snapshot["Stage"]
         pad, path = R.empty_pad(), R.PenPath()
