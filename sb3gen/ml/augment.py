@@ -2,8 +2,8 @@
 the preprocessing in blocks stays the same): stroke thickness, then one affine map per image (shift, scale,
 small rotation, slant), bilinear, in float64 numpy. Same images and seed -> same bytes.
 
-Digits come from the pad at many sizes; its normalisation scales the ink box into 20x20, so a small drawing
-arrives with thick strokes and a large one with thin strokes: thickness varies more than in MNIST.
+Thickness: MNIST's own strokes vary, and pictures given to `sb3gen predict --raw` come with any pen (the
+pad's drawings are drawn again at one pen width, see sb3gen.reference.pad).
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 The picture (PNG or any format Pillow reads, any size) is seen the way the project's pad sees a drawing:
 made light ink on a dark background like MNIST (--dark-on-light pictures are inverted; by default the
-picture's border decides), reduced to a gray 28x28 frame, normalised like MNIST by the pad's own code (the
-ink's box scaled into 20x20, its centre of mass in the middle), then the network's preprocessing (crop, 14x14
-bilinear, threshold) and the network, computed with numpy. --raw skips the normalisation, for pictures
+picture's border decides), its strokes found (the ink's skeleton) and normalised like MNIST by the pad's own
+code (the strokes drawn again into 20x20 with the pad's pen, whatever the picture's pen width; the centre of
+mass in the middle), then the network's preprocessing (crop, 14x14 bilinear, threshold) and the network,
+computed with numpy. --raw skips the normalisation, for pictures
 already framed like MNIST. A picture with no ink is refused.
 """
 

@@ -1,16 +1,22 @@
-"""The drawing pad's blocks in Python: brush strokes, MNIST-style normalisation, the training preprocessing.
+"""The drawing pad's blocks in Python: brush strokes, the pen path, MNIST-style normalisation, the training
+preprocessing.
 
 Every function mirrors a custom block of templates/ui/pad.sb or templates/ui/normalise.sb operation by
 operation, in the same order, on Python floats (float64, like Scratch), so the results are bit-for-bit those
 of the VM. Cells are 0-based (row, column) here and in the blocks' variables; list items are 1-based in the
 blocks only.
 
-Normalisation (MNIST's own recipe, done in blocks):
-1. ink box: the rows/columns of cells with a value > 0;
-2. scale: the box is resampled (aspect kept) into a 20x20 box by bilinear interpolation; box cell (i, j)
-   samples the pad at centre + (i + 0.5 - 10) * scale - 0.5 (half-pixel centres, scale = longest side / 20,
-   cells outside the pad read 0); the box's centre of mass is summed on the way;
-3. centre: the box is placed in the 28x28 frame shifted by round(14 - centre of mass) rows/columns
+The pad keeps two things: its cells (`pad`, painted with a 3-cell brush: what the child sees) and the pen
+path (the mouse positions, one per cell entered, and where strokes start). Normalisation (MNIST's own
+recipe, done in blocks):
+1. a drawing: the pen path's extent (longest side) is scaled to the 20x20 box less the pen's radius on each
+   side, and the strokes are drawn again into the box with a pen of a fixed width in box pixels, so a small
+   drawing gets strokes as thin as a large one's (scaling the cells would thicken them);
+   an image on the pad (no path): the ink box of the cells > 0 is resampled (aspect kept) into the 20x20 box
+   by bilinear interpolation; box cell (i, j) samples the pad at centre + (i + 0.5 - 10) * scale - 0.5
+   (half-pixel centres, scale = longest side / 20, cells outside the pad read 0);
+   either way the box's centre of mass is summed;
+2. centre: the box is placed in the 28x28 frame shifted by round(14 - centre of mass) rows/columns
    (Scratch's round: halves go up), so the mass sits in the frame's middle; what falls outside is cut.
 Then the training images' own steps: crop the border, bilinear resize with TensorFlow's half-pixel rule
 (lower = max(floor, 0), upper = min(ceil, n - 1), weight = src - floor), threshold `>`, optional invert.
