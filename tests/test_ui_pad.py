@@ -221,7 +221,7 @@ def test_training_image_button_shows_the_image_on_the_pad_and_classifies_it(worl
 
 
 def test_drawing_after_a_training_image_starts_a_new_drawing(world):
-    """An image on the pad has no pen path: the first press clears it, so the prediction is of what is seen."""
+    """An image on the pad has no pen path: the first press clears it (the prediction is of what is seen)."""
     stroke = [PAD.cell_centre(4, 14), PAD.cell_centre(14, 14), PAD.cell_centre(24, 14)]
     result = run_project(world["sb3"], [{"green_flag": True}, {"click": "Training image"}, {"idle": True},
                                         {"read": True}, *stroke_actions(stroke)])
