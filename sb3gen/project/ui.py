@@ -48,7 +48,7 @@ PAD_VARIABLES = (
     "pen x", "pen y", "joined", "pad shows an image", "path left", "path right", "path top", "path bottom",
     "point", "middle x", "middle y", "pen row", "pen column", "last pen row", "last pen column", "pen steps",
     "pen step", "stamp top", "stamp bottom", "stamp left", "stamp right", "row distance", "column distance",
-    "distance",
+    "squared distance",
 )
 VIEWS_VARIABLES = ("row", "column", "row total", "count", "cell x", "cell y", "letter #", "neuron",
                    "weight #", "biggest", "weight", "picture x", "picture y")

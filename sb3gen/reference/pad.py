@@ -250,9 +250,9 @@ def stamp_pen(box: list[float], row: float, column: float) -> None:
         row_distance = (box_row + 0.5) - row
         for box_column in range(left, right + 1):
             column_distance = (box_column + 0.5) - column
-            distance = (row_distance * row_distance) + (column_distance * column_distance)
-            if distance < RADIUS_SQUARED:
-                ink = 1.0 if distance < CORE_SQUARED else (RADIUS_SQUARED - distance) / FADE
+            squared_distance = (row_distance * row_distance) + (column_distance * column_distance)
+            if squared_distance < RADIUS_SQUARED:
+                ink = 1.0 if squared_distance < CORE_SQUARED else (RADIUS_SQUARED - squared_distance) / FADE
                 cell = box_row * BOX + box_column
                 if ink > box[cell]:
                     box[cell] = ink
