@@ -9,7 +9,7 @@ from sb3gen.scratch.ir import Script
 from sb3gen.scratch.layout import place_scripts
 from sb3gen.scratch.model import Project, Target
 from sb3gen.scratch.parser import Scope, ScriptReader, source_lines
-from sb3gen.scratch.serializer import TargetWriter, monitor_json, target_costumes, target_json
+from sb3gen.scratch.serializer import TargetWriter, monitor_json, target_costumes, target_json, target_tags
 
 META = {"semver": "3.0.0", "vm": "0.2.0", "agent": "sb3gen"}
 
@@ -87,8 +87,10 @@ def compile_project(project: Project) -> CompiledProject:
     assets: dict[str, bytes] = {}
     targets_json = []
     extensions: set[str] = set()
-    for layer, target in enumerate(project.targets()):
-        writer = TargetWriter(target, project.stage, broadcasts[0] if broadcasts else None)
+    targets = list(project.targets())
+    tags = target_tags([target.name for target in targets])
+    for layer, target in enumerate(targets):
+        writer = TargetWriter(target, project.stage, broadcasts[0] if broadcasts else None, tags[layer])
         scripts = parsed[target.name]
         for script, place in zip(scripts, place_scripts(scripts), strict=True):
             writer.script(script, place)

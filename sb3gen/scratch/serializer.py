@@ -45,6 +45,29 @@ def variable_id(target: str, kind: str, name: str) -> str:
     return f"{kind[0]}_{short_hash(target, kind, name)}"
 
 
+def target_tags(names: list[str]) -> list[str]:
+    """Per target, the shortest prefix (2 characters or more) of its name's hash that no target before it
+    has: the same names give the same tags, and a sprite's tag does not change when others are added."""
+    tags: list[str] = []
+    for name in names:
+        digest = short_hash("target", name, length=40)
+        length = 2
+        while digest[:length] in tags:
+            length += 1
+        tags.append(digest[:length])
+    return tags
+
+
+def base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if number == 0:
+            return text
+
+
 def broadcast_id(name: str) -> str:
     return f"m_{short_hash('broadcast', name)}"
 
@@ -88,10 +111,10 @@ def _compact_json(value: object) -> str:
 class TargetWriter:
     """Serializes the scripts of one target into its `blocks` and `comments`."""
 
-    def __init__(self, target: Target, stage: Target, broadcast_default: str | None) -> None:
+    def __init__(self, target: Target, stage: Target, broadcast_default: str | None, tag: str) -> None:
         self.target = target
         self.stage = stage
-        self.tag = short_hash("target", target.name, length=6)
+        self.tag = tag  # target_tags: unique in the project, so block ids are too
         self.blocks: dict[str, dict] = {}
         self.comments: dict[str, dict] = {}
         self.counter = 0
@@ -99,8 +122,9 @@ class TargetWriter:
         self.extensions: set[str] = set()
 
     def new_id(self) -> str:
+        """Short ids (every block's id is written 2-4 times: a big project's blocks are 1.8 MB)."""
         self.counter += 1
-        return f"{self.tag}-{self.counter}"
+        return f"{self.tag}-{base36(self.counter)}"
 
     # -- references
     def _var_ref(self, name: str) -> list:
