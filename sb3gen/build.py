@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from sb3gen.errors import Sb3genError
-from sb3gen.ml.presets import PRESETS
+from sb3gen.ml.presets import preset_config
 
 DEFAULT_OUTPUT = Path("build") / "mnist.sb3"
 DEFAULT_WEIGHT_DIGITS = 3  # the smallest N that loses no held-out accuracy (README: benchmark)
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.project.ui_i18n import texts
 
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
-    config = PRESETS[args.preset].with_changes(
+    config = preset_config(args.preset,
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
         hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed,
         **options.arch_changes(args))

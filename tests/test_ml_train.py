@@ -119,3 +119,28 @@ def test_predict_reads_pictures_like_mnist(mnist, tmp_path):
         assert np.abs(picture.astype(int) - image).max() <= 1, name
         np.testing.assert_array_equal(preprocess(picture), expected)
     assert PreprocessSettings().size == 14
+
+
+def test_each_architecture_of_the_default_gets_its_own_sweep_winner():
+    """The default is the sweep's CNN (benchmarks/sweep.py); --arch mlp, or --layers alone, its MLP."""
+    import sys
+    from pathlib import Path
+
+    from sb3gen.ml.options import arch_changes
+    from sb3gen.ml.presets import preset_config
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from sweep import candidates
+
+    by_name = {c.name: c.config.to_dict() for c in candidates()}
+    def cnn_part(config: dict) -> dict:  # a CNN's layers come from filters and dense, not layer_sizes
+        return {k: v for k, v in config.items() if k not in ("layer_sizes", "hidden_activation")}
+
+    cnn = preset_config("default", arch=None)
+    assert cnn_part(cnn.to_dict()) == cnn_part(by_name["CNN conv 8, dense 32, aug 4 + redrawn 2, dropout .2"])
+    mlp = by_name["196-64-10 relu, aug 2 + redrawn 2, dropout .2"]
+    assert preset_config("default", arch="mlp").to_dict() == mlp
+    given_layers = argparse.Namespace(arch=None, filters=None, dense=None, layers="196-64-10",
+                                      activation=None)
+    assert preset_config("default", **arch_changes(given_layers)).to_dict() == mlp
+    assert preset_config("default", arch="cnn", filters=[8, 16]).augment_copies == 4  # still a CNN: its own

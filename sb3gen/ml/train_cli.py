@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sb3gen.ml import options
 from sb3gen.ml.network import parse_layer_sizes
-from sb3gen.ml.presets import PRESETS
+from sb3gen.ml.presets import preset_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-    return PRESETS[args.preset].with_changes(
+    return preset_config(args.preset,
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
         hidden_activation=args.activation, epochs=args.epochs, batch_size=args.batch_size,
         learning_rate=args.learning_rate, invert=args.invert, seed=args.seed, **options.arch_changes(args))
