@@ -33,7 +33,8 @@ from sb3gen.project.ui_layout import PAD  # noqa: E402
 
 # (picture, target, first lines of the scripts to show, in order; a tuple: the first of them the project has)
 SCRIPT_PICTURES = [
-    ("scripts-pad.png", "Pad", ["when I receive [pad pressed v]", "define find the cell under the mouse"]),
+    ("scripts-pad.png", "Pad", ["when I receive [pad pressed v]", "define find the cell under the mouse",
+                                "define keep the pen position"]),
     ("scripts-train.png", "Network", ["when I receive [train v]", "define train on images from",
                                       ("define sigmoid of", "define layer 1 window starts")]),
 ]
