@@ -78,8 +78,7 @@ def test_editor_prediction_equals_headless_scratch_vm(report: dict, fast_sb3: Pa
     drawn = next(d for d in report["digits"] if d["drawn"] == digit)
     result = run_project(fast_sb3, [
         {"green_flag": True},
-        {"set_list": "pad", "values": drawn["pad"]},
-        *({"set_list": name, "values": values, "target": "Pad"} for name, values in drawn["penPath"].items()),
+        *editor_harness.drawing_actions(drawn),
         {"broadcast": "predict pad"},
     ])
     assert str(result.stage_variables["prediction"]) == str(drawn["prediction"])

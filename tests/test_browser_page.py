@@ -53,8 +53,7 @@ def test_drawn_digit_gets_the_headless_vm_answer(report: dict, built: Path, digi
     assert len(drawn["pad"]) == 784 and sum(float(v) > 0 for v in drawn["pad"]) >= 15  # the mouse drew ink
     result = run_project(built, [
         {"green_flag": True},
-        {"set_list": "pad", "values": drawn["pad"]},
-        *({"set_list": name, "values": values, "target": "Pad"} for name, values in drawn["penPath"].items()),
+        *editor_harness.drawing_actions(drawn),
         {"broadcast": "predict pad"},
     ])
     assert str(result.stage_variables["prediction"]) == str(drawn["prediction"])

@@ -133,14 +133,12 @@ def picture_ink(image_path: str | Path, dark_on_light: bool | None = None) -> np
     return ink
 
 
-def framed_picture(image_path: str | Path, dark_on_light: bool | None = None, *,
-                   ink: np.ndarray | None = None) -> np.ndarray:
-    """The picture as the pad would hold it as an image: a 28x28 gray frame (0..1) around the ink, the ink's
-    box filling 20 of the 28 cells (the pad's normalisation then puts it where MNIST puts it). Thin pen lines
-    are first thickened to a pad brush's share of the digit (MIN_STROKE of its size)."""
+def framed_picture(ink: np.ndarray) -> np.ndarray:
+    """A picture's ink (picture_ink) as the pad would hold it as an image: a 28x28 gray frame (0..1) around
+    it, the ink's box filling 20 of the 28 cells (the pad's normalisation then puts it where MNIST puts it).
+    Thin pen lines are first thickened to a pad brush's share of the digit (MIN_STROKE of its size)."""
     from PIL import Image
 
-    ink = picture_ink(image_path, dark_on_light) if ink is None else ink
     rows, columns = np.nonzero(ink > 0.5)
     top, bottom, left, right = rows.min(), rows.max(), columns.min(), columns.max()
     longest = max(bottom - top, right - left) + 1
@@ -185,7 +183,7 @@ def picture_input(net: Network, image_path: str | Path, dark_on_light: bool | No
             raise Sb3genError(f"{image_path}: no ink found (a blank or single-colour picture?)")
         return preprocess(image, net.preprocess)
     ink = picture_ink(image_path, dark_on_light)
-    pad = framed_picture(image_path, ink=ink)
+    pad = framed_picture(ink)
     settings = net.preprocess.to_dict()
     return np.array([pad_reference.pad_to_input(pad.ravel().tolist(), settings, path=pen_path_of(ink))],
                     dtype=np.float64)

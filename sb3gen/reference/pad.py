@@ -63,8 +63,12 @@ def cell_under_mouse(mouse_x: int, mouse_y: int, geometry: Geometry) -> tuple[in
     return row, column
 
 
+def inside(row: int, column: int) -> bool:
+    return -1 < row < SIDE and -1 < column < SIDE
+
+
 def add_ink(pad: list[float], amount: float, row: int, column: int) -> None:
-    if -1 < row < SIDE and -1 < column < SIDE:
+    if inside(row, column):
         cell = row * SIDE + column
         ink = pad[cell] + amount
         if ink > 1:
@@ -105,10 +109,6 @@ class PenPath:
         self.xs.append(float(x))
         self.ys.append(float(y))
         self.joined.append(joined)
-
-
-def inside(row: int, column: int) -> bool:
-    return -1 < row < SIDE and -1 < column < SIDE
 
 
 def paint_stroke(pad: list[float], mouse_positions: Sequence[tuple[int, int]], geometry: Geometry,

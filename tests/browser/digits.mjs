@@ -17,3 +17,9 @@ export function ellipse (cx, cy, rx, ry, n) {
 
 /** A pad cell point -> stage coordinates, given the pad's square {left, top, size} on the stage. */
 export const cellToStage = (box, [col, row]) => [box.left + col * box.size / CELLS, box.top - row * box.size / CELLS];
+
+/** The Pad sprite's pen path, what `predict pad` draws the digit from: list name -> items, read with
+ * `list(name)`. */
+export const PEN_PATH_LISTS = ['path x', 'path y', 'path joined'];
+export const penPath = async list => Object.fromEntries(
+    await Promise.all(PEN_PATH_LISTS.map(async name => [name, await list(name)])));

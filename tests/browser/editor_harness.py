@@ -99,3 +99,10 @@ def run_driver(script: str, args: list[str], timeout: float = 600) -> dict:
         raise HarnessError(
             f"node {script} failed ({proc.returncode}):\n{proc.stderr[-4000:]}\n{proc.stdout[-2000:]}")
     return json.loads(lines[-1])
+
+
+def drawing_actions(drawn: dict) -> list[dict]:
+    """scratch-vm actions that put a drawing read in a browser (`pad`, `penPath`) back on the pad."""
+    pen_path = [{"set_list": name, "values": values, "target": "Pad"}
+                for name, values in drawn["penPath"].items()]
+    return [{"set_list": "pad", "values": drawn["pad"]}, *pen_path]

@@ -12,6 +12,7 @@
 // coordinates: the drawn 0 is then corrected by clicking a bar, and after Test the views are opened.
 import path from 'node:path';
 import {Editor} from './editor.mjs';
+import {penPath} from './digits.mjs';
 
 const options = {
     load: 'menu', shots: null, editSprite: 'Predict', train: true, test: true, trainTimeoutMs: 120000, pad: null, padSprite: 'Pad',
@@ -199,8 +200,7 @@ async function main () {
                 drawn: digit,
                 prediction: await editor.variable('prediction'),
                 pad: await editor.list('pad'),
-                penPath: Object.fromEntries(await Promise.all(
-                    ['path x', 'path y', 'path joined'].map(async n => [n, await editor.list(n)]))),
+                penPath: await penPath(n => editor.list(n)),
                 padBeforeNonzero: before.filter(v => Number(v) !== 0).length,
                 strokeCentroid: strokeCentroid(strokes),
                 spritesDragged: dragged

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {launchChromium} from './editor.mjs';
-import {DIGIT_STROKES, cellToStage} from './digits.mjs';
+import {DIGIT_STROKES, cellToStage, penPath} from './digits.mjs';
 
 const options = {timeoutMs: 120000, ...JSON.parse(process.argv[2])};
 const BUTTONS = {clear: 'Clear', train: 'Train', test: 'Test', ...options.buttons};
@@ -18,10 +18,6 @@ const pageUrl = pathToFileURL(path.resolve(options.html)).href;
 
 // Only the page itself and what it makes inside the browser (data:, blob:) may load: no network at all.
 const allowed = url => url === pageUrl || ['data:', 'blob:', 'about:'].includes(new URL(url).protocol);
-
-/** The Pad sprite's pen path: what `predict pad` draws the digit from. */
-const penPath = async page => Object.fromEntries(await Promise.all(
-    ['path x', 'path y', 'path joined'].map(async n => [n, await page.list(n, 'Pad')])));
 
 class Page {
     static async open () {
@@ -136,7 +132,7 @@ async function main () {
             await page.page.waitForTimeout(100); // the release starts the prediction
             await page.waitUntilIdle();
             report.digits.push({drawn: digit, prediction: await page.variable('prediction'),
-                pad: await page.list('pad'), penPath: await penPath(page)});
+                pad: await page.list('pad'), penPath: await penPath(n => page.list(n, 'Pad'))});
         }
         report.epochBefore = await page.variable('epoch');
         report.trainSeconds = await page.press(BUTTONS.train,
