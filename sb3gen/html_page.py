@@ -29,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
 
     output = args.output or page_path(args.sb3)
     # refuses a folder or a device as -o, writes nothing on failure (sb3gen.files.OutputSet)
-    with OutputSet(output.parent, main=output.name, option="-o", example="mnist.html") as out:
+    # and the input itself as the output (-o A.sb3, or a project named X.html whose default page is X.html)
+    with OutputSet(output.parent, main=output.name, option="-o", example="mnist.html",
+                   inputs=[("project", args.sb3)]) as out:
         read_sb3(args.sb3)  # a one-line refusal for anything that is not a Scratch 3 project
         page = make_page(args.sb3.read_bytes(), args.title or args.sb3.stem)
         out.write_bytes(output.name, page)

@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
     # The outputs are one set (sb3gen.files.OutputSet): an unwritable --out is refused before training, and
     # a failure or Ctrl-C leaves the previous set.
-    with OutputSet(args.out, option="--out") as out:
+    side = ("network.json", "subsets.json", "history.json", "evaluation.json")
+    with OutputSet(args.out, option="--out", side=side, inputs=[("--data", args.data)]) as out:
         print(f"training {config.shape_text}, {config.epochs} "
               f"epochs, batch {config.batch_size}, seed {config.seed}"
               f"{', inverted input' if config.invert else ''}")
