@@ -34,6 +34,7 @@ LIMITS: dict[str, int] = {
     "layer size": 200_000,  # units of one layer: a list holds at most 200,000 items in Scratch
     "show indent levels": 24,  # deeper blocks are shown with a depth marker, not more indentation
     "list items": 1_000_000,  # items of one list of a project verify reads (the website allows 200,000)
+    "verify pixels": 50_000_000,  # images x pixels verify unpacks (float64: 400 MB)
 }
 
 
@@ -108,16 +109,16 @@ def loads_bounded(data: bytes | str, label: str, max_depth: int | None = None) -
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise Sb3genError(f"{label} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            raise Sb3genError(f"{label}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     depth = text_depth(data)
     if depth > max_depth:
-        raise Sb3genError(f"{label} is nested {depth:,} levels deep, more than the {max_depth} sb3gen reads")
+        raise Sb3genError(f"{label}: nested {depth:,} levels deep, more than the {max_depth} sb3gen reads")
     try:
         return json.loads(data, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError:  # the scan above makes this unreachable; kept as the last line of defence
-        raise Sb3genError(f"{label} is nested too deep") from None
+        raise Sb3genError(f"{label}: nested too deep") from None
     except ValueError as exc:  # JSONDecodeError, NaN/Infinity, numbers too long or too large
-        raise Sb3genError(f"{label} is not valid JSON ({one_line(str(exc))[:120]})") from None
+        raise Sb3genError(f"{label}: not valid JSON ({one_line(str(exc))[:120]})") from None
 
 
 def _no_constant(name: str):
@@ -139,7 +140,8 @@ def whole_number(value: object, what: str, low: int = 1, high: int | None = None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
         raise Sb3genError(f"{what} must be a whole number, got {short(value)}")
     if not low <= value <= high:
-        raise Sb3genError(f"{what} must be {low:,} .. {high:,}, got {short(value)}")
+        wanted = f"positive (at most {high:,})" if low == 1 else f"{low:,} .. {high:,}"
+        raise Sb3genError(f"{what} must be {wanted}, got {short(value)}")
     return int(value)
 
 

@@ -17,14 +17,16 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.errors import Sb3genError
     from sb3gen.scratch.reader import Sb3File
     from sb3gen.scratch.show import show_project
+    from sb3gen.untrusted import short, terminal_text
 
     with Sb3File(args.file) as sb3:  # assets are not needed to print scripts
         project_json = sb3.project_json
     if args.target is not None:
         targets = [t for t in project_json["targets"] if t.get("name") == args.target]
         if not targets:
-            names = ", ".join(str(t.get("name")) for t in project_json["targets"])
+            names = ", ".join(short(t.get("name")) for t in project_json["targets"][:20])
             raise Sb3genError(f"{args.file} has no target {args.target!r} (targets: {names})")
         project_json = {**project_json, "targets": targets}
-    sys.stdout.write(show_project(project_json))
+    # names and texts from the file: no terminal escape sequences, no lone surrogates (not UTF-8)
+    sys.stdout.write(terminal_text(show_project(project_json)))
     return 0
