@@ -49,11 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                               "e^ and ln blocks (default: %(default)s)")
     project.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                          help="language of labels and block comments (default: %(default)s)")
-    project.add_argument("--scratch-learning-rate", type=float,
-                         help="LEARNING_RATE of the per-sample SGD inside Scratch, from the shipped weights "
-                              "and after `randomize weights` (default by kind, from the shipped / random "
+    project.add_argument("--scratch-learning-rate", type=options.rate_or_zero,
+                         help="LEARNING_RATE of the per-sample SGD inside Scratch, >= 0 (0: `train` leaves "
+                              "the weights as they are), from the shipped weights and after `randomize "
+                              "weights` "
+                              "(default by kind, from the shipped / random "
                               "weights: " + rates + ")")
-    project.add_argument("--scratch-learning-rate-decay", type=float,
+    project.add_argument("--scratch-learning-rate-decay", type=options.rate_or_zero,
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default by kind: "
                               + ", ".join(f"{kind} {row.decay:g}" for kind, row in SCRATCH_TRAINING.items())
                               + ")")

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_arch(parser)
     options.add_training(parser)
     parser.add_argument("--batch-size", type=options.positive_int, help="images per Adam step")
-    parser.add_argument("--learning-rate", type=float, help="Adam's learning rate")
+    parser.add_argument("--learning-rate", type=options.learning_rate, help="Adam's learning rate (> 0)")
     options.add_data(parser)
     options.add_image_counts(parser)
     parser.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
