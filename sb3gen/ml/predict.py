@@ -14,6 +14,7 @@ mode), so a 10000x10000 PNG costs its decoded size once, not gigabytes of float 
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sb3gen.errors import Sb3genError
 from sb3gen.ml.network import Network
 from sb3gen.ml.preprocess import preprocess
 from sb3gen.reference import pad as pad_reference
+from sb3gen.untrusted import LIMITS, check_regular, open_regular
 
 SIDE = 28
 WORKING_SIDE = 4 * SIDE  # pictures are reduced to about this before any float work
@@ -37,16 +39,35 @@ def looks_dark_on_light(gray: np.ndarray) -> bool:
     return float(border.mean()) > 127.5
 
 
+def check_picture_size(path: Path, width: int, height: int) -> None:
+    """Refuse, from the header alone, a picture too large to decode (LIMITS' "picture pixels") or too thin
+    for a digit (LIMITS' "picture side ratio"): scaling its short side to WORKING_SIDE, or squaring it for
+    --raw, would multiply its long side (a 100000 x 1 PNG of 185 bytes once asked for 74.5 GiB)."""
+    pixels, ratio = LIMITS["picture pixels"], LIMITS["picture side ratio"]
+    if width < 1 or height < 1 or width * height > pixels:
+        raise Sb3genError(f"{path}: refused, {width:,} x {height:,} pixels is over the {pixels:,} sb3gen "
+                          "decodes for a picture of a digit")
+    if max(width, height) > ratio * min(width, height):
+        raise Sb3genError(f"{path}: refused, {width:,} x {height:,} pixels: one side is more than {ratio} "
+                          "times the other (a picture of one digit is roughly square)")
+
+
 def open_reduced(path: Path):
     """The picture as RGBA, its shorter side reduced to about WORKING_SIDE (never enlarged)."""
     from PIL import Image, UnidentifiedImageError
 
+    check_regular(path, "picture")
+    info = os.stat(path)
+    if info.st_size > LIMITS["picture file bytes"]:
+        raise Sb3genError(f"{path}: {info.st_size:,} bytes, over the {LIMITS['picture file bytes']:,} "
+                          "sb3gen reads for a picture")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), open_regular(path, "picture") as handle:
             # between Pillow's warning and error limits: fine, it is reduced before any float work
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as opened:
+            with Image.open(handle) as opened:
                 width, height = opened.size  # from the header: nothing decoded yet
+                check_picture_size(path, width, height)
                 factor = max(1, min(width, height) // WORKING_SIDE)
                 if factor > 1:
                     opened.draft("RGB", (width // factor, height // factor))  # JPEG decodes at 1/2..1/8
@@ -57,7 +78,9 @@ def open_reduced(path: Path):
                 return picture.convert("RGBA")
     except Image.DecompressionBombError as exc:
         raise Sb3genError(f"{path}: refused, too many pixels for a picture of a digit ({exc})") from None
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+    except Sb3genError:
+        raise
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, EOFError) as exc:
         raise Sb3genError(f"{path}: cannot read as an image ({exc})") from None
 
 
