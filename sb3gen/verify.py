@@ -109,8 +109,9 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
 
     if images is not None and images < 1:
         raise Sb3genError("--images must be at least 1")
-    if not Path(path).is_file():
-        raise Sb3genError(f"{path}: no such file")
+    from sb3gen.untrusted import check_regular
+
+    check_regular(path, ".sb3 file")  # missing, a folder, a device or a FIFO: one line
     with Sb3File(path) as sb3:  # Sb3genError (exit 2) for anything that is not a readable .sb3
         project_json = sb3.project_json
         sb3.asset_sizes()  # the VM will load every asset: each must decompress within its limit
