@@ -196,5 +196,5 @@ def refuse_replacing(outputs: list[Path], inputs: list[tuple[str, Path | None]])
             continue
         for output in outputs:
             if same_file(output, source):
-                raise Sb3genError(f"{output} would replace the input {option} {source}; write the output "
-                                  "under another name (-o)")
+                raise Sb3genError(f"{output} would replace the input {option} {source}; choose another "
+                                  "output name or folder (-o), or move the input first")

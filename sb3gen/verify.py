@@ -195,7 +195,8 @@ def check_lists(lists: dict[str, Any], label: str) -> list[int]:
              for n in sized_list(lists["layer sizes"], f"{label}: list 'layer sizes'", LIMITS["layers"])]
     if not sizes:
         raise Sb3genError(f"{label}: list 'layer sizes' is empty")
-    symbols = lists["symbols"]
+    symbols = [str(s) if isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= 9 else s
+               for s in lists["symbols"]]  # a digit symbol re-saved by Scratch as a number
     if len(symbols) != VALUES or not all(isinstance(s, str) and len(s) == 1 for s in symbols) or any(
             scratch_equal(a, b) for i, a in enumerate(symbols) for b in symbols[i + 1:]):  # 64: 2,016 pairs
         raise Sb3genError(f"{label}: list 'symbols' is not {VALUES} distinct letters (the packed images' "
