@@ -309,3 +309,22 @@ def test_a_zip_of_a_keras_model_is_read_only_once_checked(tmp_path) -> None:
     path = keras_file(tmp_path / "m.keras", [entry("config.json", b"{}")])
     with zipfile.ZipFile(path) as archive:
         assert archive.read("config.json") == b"{}"
+
+
+def test_verify_reads_a_mutation_nested_100000_deep(tmp_path, run_capped) -> None:
+    path = network_sb3(tmp_path, lambda lists: None)
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    project = json.loads(entries["project.json"])
+    calls = [block for target in project["targets"] for block in target["blocks"].values()
+             if isinstance(block, dict) and block.get("opcode") == "procedures_call"]
+    calls[0]["mutation"]["argumentids"] = "[" * 100_000 + "]" * 100_000
+    entries["project.json"] = json.dumps(project).encode()
+    path.write_bytes(zip_bytes([entry(name, data) for name, data in entries.items()]))
+    result = run_capped("verify", str(path))  # under the cap the VM itself cannot start: exit 2 after check 1
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr, result.stderr[-2000:]
+    from sb3gen.errors import Sb3genError
+    from sb3gen.scratch import check_project
+
+    with pytest.raises(Sb3genError, match="mutation argumentids missing or not a JSON list"):
+        check_project(project)  # verify's check (1): a finding, not a RecursionError

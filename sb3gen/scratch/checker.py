@@ -5,8 +5,7 @@ Every generated project passes through it; a failure is a compiler bug and stops
 
 from __future__ import annotations
 
-import json
-
+from sb3gen.errors import Sb3genError
 from sb3gen.scratch import opcodes as op
 from sb3gen.scratch.errors import CompilerBug
 from sb3gen.scratch.serializer import (
@@ -232,13 +231,9 @@ class _TargetCheck:
     def _mutation_lists(self, block_id: str, mutation: dict, keys: tuple[str, ...]) -> dict[str, list] | None:
         out = {}
         for key in keys:
-            try:
-                value = json.loads(mutation[key])
-            except (KeyError, TypeError, json.JSONDecodeError):
+            value = mutation_list(mutation.get(key))
+            if value is None:
                 self.bad(block_id, f"mutation {key} missing or not a JSON list")
-                return None
-            if not isinstance(value, list):
-                self.bad(block_id, f"mutation {key} is not a JSON list")
                 return None
             out[key] = value
         return out
@@ -296,9 +291,8 @@ class _TargetCheck:
             return
         proto = self.blocks.get(self.blocks[top]["inputs"].get("custom_block", [None, None])[1], {})
         mutation = proto.get("mutation", {})
-        try:
-            names = json.loads(mutation.get("argumentnames", "[]"))
-        except json.JSONDecodeError:
+        names = mutation_list(mutation.get("argumentnames", "[]"))
+        if names is None:
             return  # reported on the prototype
         kinds = [part[1] for part in mutation.get("proccode", "").split() if part in ("%s", "%b")]
         want = "b" if block["opcode"] == "argument_reporter_boolean" else "s"
@@ -320,3 +314,15 @@ class _TargetCheck:
                 return block_id
             block_id = parent
         return None
+
+
+def mutation_list(text: object) -> list | None:
+    """A mutation's JSON list of names or ids, or None: not text, not JSON, not a list, or nested (a project
+    once held one 100,000 levels deep, past Python's recursion limit)."""
+    from sb3gen.untrusted import loads_bounded
+
+    try:
+        value = loads_bounded(text, "a mutation", max_depth=2) if isinstance(text, str) else None
+    except Sb3genError:
+        return None
+    return value if isinstance(value, list) else None
