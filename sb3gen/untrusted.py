@@ -25,6 +25,7 @@ LIMITS: dict[str, int] = {
     "network file bytes": 64 * MB,  # network.json: 200,000 weights of ~25 characters is 5 MB
     "weights file bytes": 16 * MB,  # --weights: one number per line
     "csv data bytes": 32 * MB,  # --data CSV once unzipped: 3.5 x the embedded 5,000 images (9 MB)
+    "sb3 unpacked bytes": 256 * MB,  # an .sb3 held in memory whole (html): every entry unpacked
     "picture file bytes": 64 * MB,
     "picture pixels": 40_000_000,  # width x height, from the header, before anything is decoded
     "picture side ratio": 16,  # longer side / shorter side: a digit is not a 100000 x 1 strip

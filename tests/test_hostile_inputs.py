@@ -328,3 +328,24 @@ def test_verify_reads_a_mutation_nested_100000_deep(tmp_path, run_capped) -> Non
 
     with pytest.raises(Sb3genError, match="mutation argumentids missing or not a JSON list"):
         check_project(project)  # verify's check (1): a finding, not a RecursionError
+
+
+def test_html_refuses_many_assets_that_unpack_to_gigabytes(tmp_path, run_capped) -> None:
+    import zlib as zlib_module
+
+    size = 39 << 20  # each under the 40 MB an asset may have; 100 of them: 3.9 GB held in memory
+    compressor = zlib_module.compressobj(9, zlib_module.DEFLATED, -15)
+    squeezed = compressor.compress(bytes(size)) + compressor.flush()
+    bomb = ("x", squeezed, zlib_module.crc32(bytes(size)), size, 0)
+    path = tmp_path / "assets.sb3"
+    assets = [(f"{n}.svg",) + bomb[1:] for n in range(100)]
+    path.write_bytes(zip_bytes([project_entry(SMALL_PROJECT)] + assets))
+    assert path.stat().st_size < 10 << 20
+    refused(run_capped("html", str(path), "-o", str(tmp_path / "page.html")), str(path), "in all")
+    assert not (tmp_path / "page.html").exists()
+
+
+def test_predict_reads_no_eps(tmp_path, run_capped, network_file) -> None:
+    path = tmp_path / "digit.eps"
+    path.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\nshowpage\n")
+    refused(run_capped("predict", str(path), "--network", str(network_file)), str(path), "cannot read")

@@ -31,6 +31,8 @@ WORKING_SIDE = 4 * SIDE  # pictures are reduced to about this before any float w
 FAINT = 0.1  # ink below this (of 1) is background: JPEG noise, paper texture, anti-aliasing fringes
 MIN_STROKE = 0.1  # thinner pen lines (share of the digit's size) are thickened; the pad's brush: 0.1-0.3
 REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
+# Pillow's decoders for pictures of digits; not EPS (Pillow runs Ghostscript on it) nor the rarer formats
+PICTURE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "PPM")
 
 
 def looks_dark_on_light(gray: np.ndarray) -> bool:
@@ -65,7 +67,7 @@ def open_reduced(path: Path):
         with warnings.catch_warnings(), open_regular(path, "picture") as handle:
             # between Pillow's warning and error limits: fine, it is reduced before any float work
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(handle) as opened:
+            with Image.open(handle, formats=PICTURE_FORMATS) as opened:
                 width, height = opened.size  # from the header: nothing decoded yet
                 check_picture_size(path, width, height)
                 factor = max(1, min(width, height) // WORKING_SIDE)

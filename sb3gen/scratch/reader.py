@@ -103,8 +103,13 @@ class Sb3File:
 
 
 def read_sb3(source: str | os.PathLike | bytes) -> tuple[dict, dict[str, bytes]]:
-    """(project.json as a dict, every other entry by name), each within its limit."""
+    """(project.json as a dict, every other entry by name), each within its limit, and all of them together
+    within LIMITS' "sb3 unpacked bytes" (checked from the declared sizes, which bound what zipfile reads)."""
     with Sb3File(source) as sb3:
+        total = sum(info.file_size for info in sb3._entries.values())
+        if total > LIMITS["sb3 unpacked bytes"]:
+            raise Sb3genError(f"{sb3.label}: its entries declare {total:,} bytes in all, over the "
+                              f"{LIMITS['sb3 unpacked bytes']:,} sb3gen holds in memory")
         return sb3.project_json, sb3.assets()
 
 
