@@ -27,7 +27,8 @@ LIMITS: dict[str, int] = {
     "csv data bytes": 32 * MB,  # --data CSV once unzipped: 3.5 x the embedded 5,000 images (9 MB)
     "sb3 unpacked bytes": 256 * MB,  # an .sb3 held in memory whole (html): every entry unpacked
     "picture file bytes": 64 * MB,
-    "picture pixels": 40_000_000,  # width x height, from the header, before anything is decoded
+    "picture pixels": 100_000_000,  # width x height, from the header, before anything is decoded
+    "picture decoded bytes": 400_000_000,  # the pixels in the picture's own mode, + RGBA if it must convert
     "picture side ratio": 16,  # longer side / shorter side: a digit is not a 100000 x 1 strip
     "model file bytes": 512 * MB,  # .keras / .h5
     "model config bytes": 4 * MB,  # config.json inside a .keras zip, model_config of an .h5

@@ -8,10 +8,12 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -73,13 +75,27 @@ def test_a_100000_by_1_png_is_refused_from_its_header(tmp_path, run_capped, netw
     refused(result, str(picture), "100,000 x 1", "more than 16 times")
 
 
-def test_a_picture_over_the_pixel_limit_is_refused_unread(tmp_path, run_capped, network_file) -> None:
-    from PIL import Image
+def png_header(width: int, height: int, depth: int, colour: int) -> bytes:
+    """A PNG that declares its size and mode, with no pixels: the refusal must come from the header."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + \
+        chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("width, height, depth, colour, cause", [
+    (12_000, 9_000, 8, 0, "over the 100,000,000 sb3gen decodes"),
+    (9_000, 9_000, 1, 0, "in mode 1 take 405,000,000 bytes"),  # 81 M pixels: as the RGBA it must become
+    (9_000, 9_000, 16, 0, "in mode I;16 take 486,000,000 bytes"),
+], ids=["108 M pixels", "81 M pixels of 1 bit", "81 M pixels of 16 bits"])
+def test_a_picture_too_large_to_decode_is_refused_unread(tmp_path, run_capped, network_file, width, height,
+                                                          depth, colour, cause) -> None:
     picture = tmp_path / "huge.png"
-    Image.new("1", (9000, 9000), 1).save(picture)  # 81 M pixels, under Pillow's own warning size
+    picture.write_bytes(png_header(width, height, depth, colour))
     result = run_capped("predict", str(picture), "--network", str(network_file))
-    refused(result, "9,000 x 9,000", "40,000,000")
+    refused(result, f"{width:,} x {height:,}", cause)
 
 
 # --- projects for show, info, verify ------------------------------------------------------------------------

@@ -41,14 +41,24 @@ def looks_dark_on_light(gray: np.ndarray) -> bool:
     return float(border.mean()) > 127.5
 
 
-def check_picture_size(path: Path, width: int, height: int) -> None:
-    """Refuse, from the header alone, a picture too large to decode (LIMITS' "picture pixels") or too thin
-    for a digit (LIMITS' "picture side ratio"): scaling its short side to WORKING_SIDE, or squaring it for
-    --raw, would multiply its long side (a 100000 x 1 PNG of 185 bytes once asked for 74.5 GiB)."""
+# bytes per pixel of Pillow's modes (others: 4)
+MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "I;16": 2, "I;16B": 2, "I;16L": 2, "RGB": 3,
+              "YCbCr": 3, "LAB": 3, "HSV": 3}
+
+
+def check_picture_size(path: Path, width: int, height: int, mode: str) -> None:
+    """Refuse, from the header alone, a picture too large to decode (LIMITS' "picture pixels", and "picture
+    decoded bytes" in its mode, with the RGBA copy a mode that cannot be reduced needs) or too thin for a
+    digit (LIMITS' "picture side ratio"): scaling its short side to WORKING_SIDE, or squaring it for --raw,
+    would multiply its long side (a 100000 x 1 PNG of 185 bytes once asked for 74.5 GiB)."""
     pixels, ratio = LIMITS["picture pixels"], LIMITS["picture side ratio"]
     if width < 1 or height < 1 or width * height > pixels:
         raise Sb3genError(f"{path}: refused, {width:,} x {height:,} pixels is over the {pixels:,} sb3gen "
                           "decodes for a picture of a digit")
+    decoded = width * height * (MODE_BYTES.get(mode, 4) + (0 if mode in REDUCIBLE_MODES else 4))
+    if decoded > LIMITS["picture decoded bytes"]:
+        raise Sb3genError(f"{path}: refused, {width:,} x {height:,} pixels in mode {mode} take {decoded:,} "
+                          f"bytes to decode, over the {LIMITS['picture decoded bytes']:,} sb3gen allows")
     if max(width, height) > ratio * min(width, height):
         raise Sb3genError(f"{path}: refused, {width:,} x {height:,} pixels: one side is more than {ratio} "
                           "times the other (a picture of one digit is roughly square)")
@@ -69,7 +79,7 @@ def open_reduced(path: Path):
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(handle, formats=PICTURE_FORMATS) as opened:
                 width, height = opened.size  # from the header: nothing decoded yet
-                check_picture_size(path, width, height)
+                check_picture_size(path, width, height, opened.mode)
                 factor = max(1, min(width, height) // WORKING_SIDE)
                 if factor > 1:
                     opened.draft("RGB", (width // factor, height // factor))  # JPEG decodes at 1/2..1/8
