@@ -96,11 +96,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print)
+    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print_safely)
     failed = [c for c in checks if not c.passed]
     print(f"{len(checks) - len(failed)} of {len(checks)} checks passed"
           + (f"; FAILED: {', '.join(f'({c.number})' for c in failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+def print_safely(line: str) -> None:
+    """A report line that may quote the project (block ids, names): one terminal line at most 2,000 long."""
+    from sb3gen.untrusted import terminal_text
+
+    line = terminal_text(line.replace("\n", " "))
+    print(line if len(line) <= 2000 else line[:2000] + " [...]")
 
 
 def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = None,
