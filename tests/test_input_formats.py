@@ -83,11 +83,13 @@ def damaged(code: str) -> list[str]:
     return [code.lower(), "é" + code[1:] + " ", code[: len(code) // 2], code + code, ""]
 
 
-def loader_project(fmt: InputFormat) -> bytes:
+def loader_project(fmt: InputFormat, codes: list[str]) -> bytes:
+    """The block in a Network sprite; the codes are stored in a stage list, as a project stores its images."""
     stage, network = Stage(), Sprite("Network")
-    stage.variables["code"] = ""
+    stage.variables["n"] = 0
+    stage.lists["codes"] = codes
     fmt.add_to(stage, network, lang="ja" if fmt.kind == "binary" else "en")
-    network.add_scripts("when I receive [load v]\nload image (code) into input\n", "test")
+    network.add_scripts("when I receive [load v]\nload image (item (n) of [codes v]) into input\n", "test")
     compiled = compile_project(Project(stage, [network]))
     check_roundtrip(compiled.project_json, compiled.assets)
     return pack_sb3(compiled)
@@ -108,9 +110,9 @@ def format_cases(fmt: InputFormat, images: np.ndarray) -> list[str]:
 def test_load_image_block_equals_the_reference(images, fmt, engine):
     codes = format_cases(fmt, images)
     actions: list[dict] = []
-    for code in codes:
-        actions += [{"set_variable": "code", "value": code}, {"broadcast": "load"}, {"read": True}]
-    result = run_project(loader_project(fmt), actions, engine=engine, max_steps=50)
+    for n in range(1, len(codes) + 1):
+        actions += [{"set_variable": "n", "value": n}, {"broadcast": "load"}, {"read": True}]
+    result = run_project(loader_project(fmt, codes), actions, engine=engine, max_steps=50)
     expected = decode(fmt, codes)
     assert len({tuple(row) for row in expected}) > 6  # the cases differ
     for snapshot, want in zip(result.snapshots, expected, strict=True):
