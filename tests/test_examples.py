@@ -10,10 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
 
 
 def test_example_project_is_compiled_again_byte_for_byte(tmp_path):
