@@ -15,8 +15,10 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def test_example_project_is_compiled_again_byte_for_byte(tmp_path):
     out = tmp_path / "mnist.sb3"
-    subprocess.run([sys.executable, "-m", "sb3gen", "build", "--network", str(EXAMPLES / "network.json"),
-                    "-o", str(out)], check=True, capture_output=True, text=True, cwd=tmp_path)
+    network = EXAMPLES / "network.json"
+    command = [sys.executable, "-m", "sb3gen", "build", "--network", str(network), "-o", str(out)]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
     assert out.read_bytes() == (EXAMPLES / "mnist.sb3").read_bytes(), (
         "examples/mnist.sb3 differs from a compile of examples/network.json: run scripts/make_examples.sh")
 
