@@ -102,8 +102,9 @@ def extensions_line(requests: list[ExtensionRequest]) -> str | None:
 
 
 def refusal(label: str, requests: list[ExtensionRequest], remedy: str) -> str:
+    """The one-line refusal of a project asking for code from outside Scratch; `remedy` ends it."""
     return (f"{label} asks for extension {listing(foreign(requests))}, which is not built into Scratch: "
-            f"sb3gen never runs code from a project ({remedy})")
+            f"sb3gen runs no code from a project; {remedy}")
 
 
 def listing(requests: list[ExtensionRequest], most: int = 3) -> str:
