@@ -145,9 +145,19 @@ def test_verify_refuses_in_both_engines(tmp_path: Path, engine: str) -> None:
     assert done.returncode == 2 and "not built into Scratch" in done.stderr
 
 
+def test_a_missing_asset_is_refused_not_downloaded(tmp_path: Path) -> None:
+    path = write_project(tmp_path / "missing.sb3")
+    with zipfile.ZipFile(path) as full, zipfile.ZipFile(tmp_path / "lacking.sb3", "w") as lacking:
+        lacking.writestr("project.json", full.read("project.json"))
+    done = sb3gen("html", str(tmp_path / "lacking.sb3"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "names asset" in done.stderr and "which it does not contain" in done.stderr
+    assert not (tmp_path / "lacking.html").exists()
+
+
 def many_assets_project(path: Path, count: int, size: int) -> Path:
     """A stage with `count` costumes of `size` bytes each, compressed to almost nothing."""
-    stage = make_target("Stage")
+    stage = {**make_target("Stage"), "costumes": []}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for number in range(count):
             data = b"<svg xmlns='http://www.w3.org/2000/svg'>" + str(number).encode() + bytes(size)

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from sb3gen.errors import Sb3genError
+from sb3gen.scratch.extensions import printable
 from sb3gen.scratch.packer import ASSET_LIMIT, project_json_bytes
 from sb3gen.scratch.reader import Sb3File
 
@@ -41,8 +42,9 @@ def write_page_sb3(source: Sb3File, project_json: dict, destination: Path) -> in
     with zipfile.ZipFile(destination, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("project.json", project_json_bytes(project_json))
         for name in asset_names(project_json):
-            if name not in present:
-                continue  # the page shows the VM's placeholder; packager.js forbids downloading it
+            if name not in present:  # the packager would download it (packager.js forbids that)
+                raise Sb3genError(f"{source.label} names asset {printable(name)}, which it does not contain "
+                                  "(a page is made without downloading anything)")
             with archive.open(name, "w") as out:
                 total += source.copy_asset(name, out)
             if total > PAGE_ASSETS_LIMIT:
