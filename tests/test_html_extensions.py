@@ -70,6 +70,10 @@ def test_refusal_escapes_control_characters(tmp_path: Path) -> None:
     done = sb3gen("html", str(path))
     assert done.returncode == 2 and "\x1b" not in done.stderr and "\x07" not in done.stderr
     assert "\\x1b[2Jevil from URL data:,\\x07" in done.stderr
+    blocks = {"\x1b]0;title\x07": block("evil_run", top=True)}  # a block id that would retitle a terminal
+    done = sb3gen("info", str(write_project(tmp_path / "ansi_id.sb3", blocks=blocks)))
+    assert done.returncode == 0 and "\x1b" not in done.stdout
+    assert "evil (block \\x1b]0;title\\x07 in Sprite1)" in done.stdout
 
 
 def test_drop_extensions_writes_the_page_without_the_scripts_using_it(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ SHOWN = 60  # characters of an id or URL shown in a message
 class ExtensionRequest:
     ident: str
     url: str | None = None  # from extensionURLs
-    where: str = ""  # how the project asks: "extensionURLs", "extensions", "block ...", "monitor ..."
+    where: str = ""  # how the project asks: "extensionURLs", "listed in extensions", "block ...", "a monitor"
 
     @property
     def builtin(self) -> bool:
@@ -36,7 +36,7 @@ class ExtensionRequest:
         name = printable(self.ident)
         if self.url is not None:
             return f"{name} from URL {printable(self.url)}"
-        return f"{name} ({self.where})" if not self.builtin else name
+        return name if self.builtin else f"{name} ({printable(self.where, 2 * SHOWN)})"
 
 
 def extension_of(opcode: object) -> str | None:
