@@ -77,8 +77,40 @@ class Sb3File:
         return {name: self._read(self._entries[name], ASSET_READ_LIMIT, f"asset {name}", keep=False)
                 for name in self.asset_names}
 
+    def check_unpacked_total(self) -> None:
+        """All entries together within LIMITS' "sb3 unpacked bytes", from their declared sizes (which bound
+        what zipfile reads): for a reader that keeps or re-packs every asset (read_sb3, html's page)."""
+        total = sum(info.file_size for info in self._entries.values())
+        if total > LIMITS["sb3 unpacked bytes"]:
+            raise Sb3genError(f"{self.label}: its entries declare {total:,} bytes in all, over the "
+                              f"{LIMITS['sb3 unpacked bytes']:,} sb3gen puts in one project or page")
+
     def assets(self) -> dict[str, bytes]:
         return {name: self.asset(name) for name in self.asset_names}
+
+    def copy_asset(self, name: str, out: IO[bytes], limit: int = ASSET_READ_LIMIT) -> int:
+        """Stream one asset into `out` within `limit`, CHUNK bytes at a time; its size. Errors while
+        writing `out` are the caller's (OSError), not reported as a damaged file."""
+        info = self._entries[name]
+        if info.flag_bits & 0x1 or info.file_size > limit:
+            self._read(info, limit, f"asset {name}", keep=False)  # raises the reader's own message
+        total = 0
+        chunks = self._chunks(info, f"asset {name}")
+        for chunk in chunks:
+            total += len(chunk)
+            if total > limit:
+                chunks.close()
+                raise Sb3genError(f"{self.label}: asset {name} decompresses to more than {limit:,} bytes")
+            out.write(chunk)
+        return total
+
+    def _chunks(self, info: zipfile.ZipInfo, what: str):
+        try:
+            with self._archive.open(info) as stream:
+                while chunk := stream.read(CHUNK):
+                    yield chunk
+        except ZIP_ERRORS as exc:
+            raise Sb3genError(f"{self.label}: {what} cannot be decompressed ({_cause(exc)})") from None
 
     def _read(self, info: zipfile.ZipInfo, limit: int, what: str, keep: bool = True):
         if info.flag_bits & 0x1:
@@ -106,10 +138,7 @@ def read_sb3(source: str | os.PathLike | bytes) -> tuple[dict, dict[str, bytes]]
     """(project.json as a dict, every other entry by name), each within its limit, and all of them together
     within LIMITS' "sb3 unpacked bytes" (checked from the declared sizes, which bound what zipfile reads)."""
     with Sb3File(source) as sb3:
-        total = sum(info.file_size for info in sb3._entries.values())
-        if total > LIMITS["sb3 unpacked bytes"]:
-            raise Sb3genError(f"{sb3.label}: its entries declare {total:,} bytes in all, over the "
-                              f"{LIMITS['sb3 unpacked bytes']:,} sb3gen holds in memory")
+        sb3.check_unpacked_total()
         return sb3.project_json, sb3.assets()
 
 

@@ -1,6 +1,6 @@
 """Print every script of an .sb3 (any Scratch 3 project) in the scratchblocks text notation of
 docs/notation.md, one `// === Sprite: name ===` header per target. Blocks the notation does not know are
-printed as `opcode ... :: unknown`."""
+printed as `opcode ... :: unknown`. A first `//` line names the extensions the project asks for."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sb3gen.errors import Sb3genError
+    from sb3gen.scratch.extensions import extensions_line, requested_extensions
     from sb3gen.scratch.reader import Sb3File
     from sb3gen.scratch.show import show_project
     from sb3gen.untrusted import short, terminal_text
@@ -27,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
             names = ", ".join(short(t.get("name")) for t in project_json["targets"][:20])
             raise Sb3genError(f"{args.file} has no target {args.target!r} (targets: {names})")
         project_json = {**project_json, "targets": targets}
+    extensions = extensions_line(requested_extensions(project_json))  # of the whole project, as it loads
     # names and texts from the file: no terminal escape sequences, no lone surrogates (not UTF-8)
-    sys.stdout.write(terminal_text(show_project(project_json)))
+    header = f"// {extensions}\n" if extensions else ""
+    sys.stdout.write(terminal_text(header + show_project(project_json)))
     return 0
