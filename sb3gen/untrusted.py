@@ -32,6 +32,7 @@ LIMITS: dict[str, int] = {
     "picture side ratio": 16,  # longer side / shorter side: a digit is not a 100000 x 1 strip
     "model file bytes": 512 * MB,  # .keras / .h5
     "model config bytes": 4 * MB,  # config.json inside a .keras zip, model_config of an .h5
+    "model weights": 10_000_000,  # counted from the configuration: Keras allocates them all on load
     "json depth": 64,  # network.json is 4 deep, project.json about 7, a Keras config about 10
     "layers": 64,  # layers of a network
     "layer size": 200_000,  # units of one layer: a list holds at most 200,000 items in Scratch

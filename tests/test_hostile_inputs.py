@@ -395,3 +395,20 @@ def test_the_structural_check_walks_a_long_stack_once() -> None:
     except Sb3genError:
         pass  # findings about the hand-made project are fine; the time is what is checked
     assert time.monotonic() - started < 20
+
+
+def test_a_keras_model_too_large_to_hold_is_refused_before_keras(tmp_path, run_capped) -> None:
+    """Every layer within bounds, their product not: Dense 200,000 after a conv's 13 x 13 x 8 maps would be
+    270 million weights (a gigabyte) that Keras allocates on load."""
+    config = {"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 28, 28, 1]}},
+        {"class_name": "Conv2D", "config": {"filters": 8, "kernel_size": [3, 3], "activation": "relu"}},
+        {"class_name": "MaxPooling2D", "config": {"pool_size": [2, 2]}},
+        {"class_name": "Flatten", "config": {}},
+        {"class_name": "Dense", "config": {"units": 200_000, "activation": "relu"}},
+        {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}}]}}
+    path = keras_file(tmp_path / "wide.keras", [entry("config.json", json.dumps(config).encode())])
+    started = time.monotonic()
+    refused(run_capped("export-weights", "--model", str(path), "-o", str(tmp_path / "w")), str(path),
+            "weights and biases")
+    assert time.monotonic() - started < 20

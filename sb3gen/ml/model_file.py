@@ -83,11 +83,49 @@ def model_config(path: Path) -> object:
         raw = _h5_config(path, cap)
     config = loads_bounded(raw, f"{path}: the model's configuration")
     check_config_sizes(config, path)
+    weights = config_weight_count(config)
+    if weights is not None and weights > LIMITS["model weights"]:
+        raise Sb3genError(f"{path}: the model has {weights:,} weights and biases, more than the "
+                          f"{LIMITS['model weights']:,} sb3gen loads (a Scratch list holds 200,000)")
     return config
 
 
 SIZE_KEYS = ("units", "filters")  # Keras settings that size a layer's weights
 SHAPE_KEYS = ("batch_shape", "batch_input_shape", "shape", "target_shape")
+
+
+def config_weight_count(config: object) -> int | None:
+    """The weights and biases of a Sequential configuration's layers, counted from their settings (Keras
+    would allocate them all before reading one), or None for a configuration of another shape."""
+    try:
+        layers = config["config"]["layers"]  # type: ignore[index]
+        shape: tuple[int, ...] = ()
+        total = 0
+        for layer in layers:
+            kind, settings = layer["class_name"], layer["config"]
+            if kind == "InputLayer":
+                given = settings.get("batch_shape") or settings.get("batch_input_shape")
+                shape = tuple(int(d) for d in given[1:])
+            elif kind == "Reshape":
+                shape = tuple(int(d) for d in settings["target_shape"])
+            elif kind == "Flatten":
+                shape = (math.prod(shape),)
+            elif kind == "Dense":
+                units = int(settings["units"])
+                total += (math.prod(shape) + 1) * units
+                shape = (units,)
+            elif kind == "Conv2D":
+                k, filters = int(settings["kernel_size"][0]), int(settings["filters"])
+                total += (k * k * shape[-1] + 1) * filters
+                shape = (max(shape[0] - k + 1, 1), max(shape[1] - k + 1, 1), filters)
+            elif kind == "MaxPooling2D":
+                p = int(settings.get("pool_size", (2, 2))[0])
+                shape = (max(shape[0] // p, 1), max(shape[1] // p, 1), shape[2])
+            elif kind != "Dropout":
+                return None
+        return total
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
 
 
 def check_config_sizes(config: object, path: Path) -> None:
