@@ -204,12 +204,13 @@ COMMENTS: dict[str, dict[str, str]] = {
                       "まずこの次の3つのスクリプトを読もう：[predict] を受け取ったとき（絵1枚）、[test]"
                       "（テスト画像すべて）、[train]（1エポックの学習）。次に `forward pass` を層ごとに："
                       "{layers}。ほかのスプライトはステージだけを使う：リスト input（196画素、0か1）、"
-                      "probabilities、weights、layer sizes、変数 prediction、メッセージ。",
+                      "probabilities（数字0から順に）、weights、layer sizes、"
+                      "変数 prediction、メッセージ。",
         "hat_train": "「1エポック学習」ボタン：訓練画像をすべて新しい順番で1回ずつ（順伝播、そして学習）。"
                      "loss を決め、epoch に1を足す",
         "hat_test": "「テスト」ボタン：テスト画像をすべて分類し、accuracy・predictions・混同行列を決める"
                     "（重みは変わらない）",
-        "hat_predict": "はんてい：ステージのリスト input の絵を分類し、prediction と10個の確率を決める",
+        "hat_predict": "「はんてい」ボタン：ステージのリスト input の絵を分類し、prediction と10個の確率を決める",
         "hat_unpack": "変数 packed image の詰めた画像 -> ステージのリスト input（0/1の画素）",
         "hat_forget": "my digits と my labels を空にする（重みは学んだまま）",
         "hat_restore": "学習済みの重みに戻す（shipped weights から）。epoch は0、学習率も元に",
