@@ -210,7 +210,8 @@ COMMENTS: dict[str, dict[str, str]] = {
                      "loss を決め、epoch に1を足す",
         "hat_test": "「テスト」ボタン：テスト画像をすべて分類し、accuracy・predictions・混同行列を決める"
                     "（重みは変わらない）",
-        "hat_predict": "「はんてい」ボタン：ステージのリスト input の絵を分類し、prediction と10個の確率を決める",
+        "hat_predict": "「はんてい」ボタン：ステージのリスト input の絵を分類し、"
+                       "prediction と10個の確率を決める",
         "hat_unpack": "変数 packed image の詰めた画像 -> ステージのリスト input（0/1の画素）",
         "hat_forget": "my digits と my labels を空にする（重みは学んだまま）",
         "hat_restore": "学習済みの重みに戻す（shipped weights から）。epoch は0、学習率も元に",
