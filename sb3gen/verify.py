@@ -374,6 +374,7 @@ def test_check(data: ProjectData, run: VmRun) -> Check:
 
 
 def activation_check(data: ProjectData, run: VmRun, images: int) -> Check:
+    from sb3gen.project.plan import layer_titles
     from sb3gen.reference.packed import unpack
 
     ref = reference(data)
@@ -397,7 +398,7 @@ def activation_check(data: ProjectData, run: VmRun, images: int) -> Check:
         predictions_equal &= int(float(run.predicts[index]["prediction"])) == expected.prediction
         predictions_equal &= np.array_equal(numbers(run.predicts[index]["probabilities"]),
                                             expected.probabilities)
-    names = ["input"] + [f"layer {n}" for n in range(1, len(sizes) - 1)] + ["output"]
+    names = ["input", *layer_titles(data.layers)]  # as the blocks name them
     check = Check(3, f"`unpack` and `predict` on {images} test images: the unpacked pixels and the "
                   "activations per layer equal the reference's",
                   bool(np.all(worst <= 1e-12)) and predictions_equal and unpacked_equal)

@@ -36,7 +36,7 @@ SCRIPT_PICTURES = [
     ("scripts-pad.png", "Pad", ["when I receive [pad pressed v]", "define find the cell under the mouse",
                                 "define keep the pen position"]),
     ("scripts-train.png", "Network", ["when I receive [train v]", "define train on images from",
-                                      ("define sigmoid of", "define layer 1 window starts")]),
+                                      ("define sigmoid of", "define conv 1 window starts")]),
 ]
 VIEWPORT = {"width": 1440, "height": 900}
 EDITOR_SHOTS = {  # picture in docs/ <- screenshot taken by tests/browser/mnist_scenario.mjs
