@@ -89,7 +89,7 @@ def plan(layer: Layer, context: Any) -> ActivationPlan:
                           in_error_list=context.in_error_list)
 
 
-def plan_lists(p: ActivationPlan) -> list[str]:
+def sprite_lists(p: ActivationPlan) -> list[str]:
     return []
 
 

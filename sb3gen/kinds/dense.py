@@ -34,6 +34,7 @@ LABEL = "dense"
 KERAS_CLASSES = ("Dense",)
 TEMPLATE = "kinds/dense.sb"
 UPDATE_IN_BACKWARD = True  # see backward and update above: one loop in the blocks
+SCAN = 8  # inputs tested for 0 per pass of the forward's first loop
 GROUP = 16  # outputs per group: sum variables `sum 1` .. `sum 16` of the Network sprite
 
 
@@ -147,6 +148,9 @@ class DensePlan:
     rate: str  # the variable holding the learning rate
     group: int
     full_groups: int
+    scan: int  # inputs tested for 0 per pass of the scan loop
+    scan_chunks: int
+    scan_rest: int
     rest: int  # outputs in the last, smaller group (0: none)
 
     @property
@@ -167,10 +171,11 @@ def plan(layer: Layer, context: Any) -> DensePlan:
         nonzero_numbers=f"{layer.name} nonzero inputs", nonzero_rows=f"{layer.name} nonzero rows",
         nonzero_values=f"{layer.name} nonzero values", nonzero_errors=f"{layer.name} nonzero errors",
         rate=context.rate, group=group, full_groups=layer.n_out // group, rest=layer.n_out % group,
+        scan=SCAN, scan_chunks=layer.n_in // SCAN, scan_rest=layer.n_in % SCAN,
     )
 
 
-def plan_lists(p: DensePlan) -> list[str]:
+def sprite_lists(p: DensePlan) -> list[str]:
     """The Network sprite's lists this layer uses besides its output and error lists."""
     return [p.nonzero_numbers, p.nonzero_rows, p.nonzero_values, p.nonzero_errors]
 

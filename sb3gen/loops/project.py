@@ -3,12 +3,16 @@
 Stage interface (as the unrolled engine's, sb3gen/project/network.py): lists `input`, `probabilities`,
 `weights`; variable `prediction`. The Network sprite holds every layer's output and error list
 ("dense 1 out", "dense 1 error"), the kinds' own lists, and the custom blocks `forward pass` and
-`learn from label (label)` with each layer's `<name> forward` / `<name> backward`.
+`learn from label (label)` with each layer's `<name> forward` / `<name> backward` (and `<name> update` for
+a kind without UPDATE_IN_BACKWARD). A kind module may add `sprite_lists(plan)` and `sprite_variables(plan)`:
+the names of the extra lists and variables its template uses (declared on the Network sprite, empty / 0).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
 
 from sb3gen.kinds import Layer
 from sb3gen.kinds.dense import GROUP
@@ -39,13 +43,20 @@ def network_sprite(layers: Sequence[Layer], *, rate: float = DEFAULT_RATE) -> Sp
     for item in planned:
         sprite.lists[item.context.out_list] = []
         sprite.lists[item.context.error_list] = []
-        for name in item.module.plan_lists(item.plan):
+        for name in _optional(item.module, "sprite_lists", item.plan):
             sprite.lists[name] = []
+        for name in _optional(item.module, "sprite_variables", item.plan):
+            sprite.variables.setdefault(name, 0)
     text = render_template(TEMPLATE, layers=planned, last=planned[-1], n_inputs=layers[0].n_in,
                            n_classes=layers[-1].n_out, ends_in_softmax=ends_in_softmax(layers),
                            log_floor=repr(NATIVE_LOG_FLOOR))
     sprite.add_scripts(text, TEMPLATE)
     return sprite
+
+
+def _optional(module: ModuleType, part: str, plan: Any) -> list[str]:
+    """A kind's optional part: the extra lists / variables of the Network sprite its template uses."""
+    return list(getattr(module, part)(plan)) if hasattr(module, part) else []
 
 
 def network_project(layers: Sequence[Layer], *, rate: float = DEFAULT_RATE) -> Project:
