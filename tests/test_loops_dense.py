@@ -21,10 +21,11 @@ NETWORKS = {
     # the tutorials' MLP shape, small: relu then softmax
     "relu-softmax": lambda: network(1, 196, [partial(dense, n_in=196, units=16, activation="relu"),
                                              partial(dense, n_in=16, units=10, activation="softmax")]),
-    # tanh and sigmoid, a layer without bias, logits out (the network adds the softmax); 20 outputs: 2 groups
+    # tanh and sigmoid, a layer without bias, logits out (the network adds the softmax); 40 outputs: groups
+    # of 32 and 8
     "tanh-sigmoid-logits": lambda: network(2, 196, [
-        partial(dense, n_in=196, units=20, activation="tanh"),
-        partial(dense, n_in=20, units=12, activation="sigmoid", use_bias=False),
+        partial(dense, n_in=196, units=40, activation="tanh"),
+        partial(dense, n_in=40, units=12, activation="sigmoid", use_bias=False),
         partial(dense, n_in=12, units=10, activation="linear")]),
     # standalone activation layers: Dense linear + ReLU layer, Dense + Softmax layer
     "activation-layers": lambda: network(3, 100, [

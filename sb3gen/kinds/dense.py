@@ -35,7 +35,7 @@ KERAS_CLASSES = ("Dense",)
 TEMPLATE = "kinds/dense.sb"
 UPDATE_IN_BACKWARD = True  # see backward and update above: one loop in the blocks
 SCAN = 8  # inputs tested for 0 per pass of the forward's first loop
-GROUP = 16  # outputs per group: sum variables `sum 1` .. `sum 16` of the Network sprite
+GROUP = 32  # outputs per group: sum variables `sum 1` .. `sum 32` of the Network sprite
 
 
 def from_keras(class_name: str, config: Mapping[str, Any], weights: Sequence[np.ndarray],
@@ -152,6 +152,10 @@ class DensePlan:
     scan_chunks: int
     scan_rest: int
     rest: int  # outputs in the last, smaller group (0: none)
+
+    @property
+    def single_group(self) -> bool:
+        return self.n_out <= self.group
 
     @property
     def group_sizes(self) -> list[int]:
