@@ -33,6 +33,7 @@ NAME = "dense"
 LABEL = "dense"
 KERAS_CLASSES = ("Dense",)
 TEMPLATE = "kinds/dense.sb"
+RANDOM_INIT = "he"  # the template's randomize(plan): kernel U(+-sqrt(6 / n_in)), biases 0
 UPDATE_IN_BACKWARD = True  # see backward and update above: one loop in the blocks
 SCAN = 8  # inputs tested for 0 per pass of the forward's first loop
 GROUP = 32  # outputs per group: sum variables `sum 1` .. `sum 32` of the Network sprite
@@ -152,6 +153,14 @@ class DensePlan:
     scan_chunks: int
     scan_rest: int
     rest: int  # outputs in the last, smaller group (0: none)
+
+    @property
+    def init_limit(self) -> str:
+        return repr(float(np.sqrt(6.0 / self.n_in)))
+
+    @property
+    def init_limit_text(self) -> str:
+        return f"{np.sqrt(6.0 / self.n_in):.3g}"
 
     @property
     def single_group(self) -> bool:
