@@ -1,11 +1,12 @@
 """What a kind's template needs about one layer: its shapes, the lists the driver gives it, where its params
 start in the `weights` list, the names of its custom blocks, and the kind's own numbers (plan.kernel, ...).
 
-The driver passes `context`, a mapping with:
-  in_list, out_list            sprite lists holding the layer's input and output (flat, sb3gen's order)
-  in_grad_list, out_grad_list  dL/d input (the layer writes it) and dL/d output (the layer reads it)
-  weights_offset               items of `weights` before this layer's first param
-  rate                         the learning-rate variable
+The driver (h7's sb3gen.loops.plan.LayerContext) passes a context with the attributes:
+  in_list, out_list          lists holding the layer's input and output (flat, sb3gen's order)
+  error_list                 dL/d its output (the layer reads it)
+  in_error_list              dL/d its input (the layer writes it); None for the first layer
+  first_item                 item of `weights` holding the layer's first param
+  rate                       the learning-rate variable
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from sb3gen.kinds.base import Layer
 
-CONTEXT_KEYS = ("in_list", "out_list", "in_grad_list", "out_grad_list", "weights_offset", "rate")
+CONTEXT_ATTRIBUTES = ("in_list", "out_list", "error_list", "in_error_list", "first_item", "rate")
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,9 @@ class KindPlan:
     layer: Layer
     in_list: str
     out_list: str
-    in_grad_list: str
-    out_grad_list: str
-    weights_offset: int
+    error_list: str
+    in_error_list: str | None
+    first_item: int
     rate: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -77,9 +78,11 @@ class KindPlan:
         return self.layer.out_shape[2]
 
 
-def make_plan(layer: Layer, context: Mapping[str, Any], **extra: Any) -> KindPlan:
-    missing = [key for key in CONTEXT_KEYS if key not in context]
+def make_plan(layer: Layer, context: Any, **extra: Any) -> KindPlan:
+    missing = [name for name in CONTEXT_ATTRIBUTES if not hasattr(context, name)]
     if missing:
-        raise KeyError(f"{layer.name}: the plan's context lacks {', '.join(missing)}")
-    lists = (str(context[key]) for key in ("in_list", "out_list", "in_grad_list", "out_grad_list"))
-    return KindPlan(layer, *lists, int(context["weights_offset"]), str(context["rate"]), extra)
+        raise AttributeError(f"{layer.name}: the plan's context lacks {', '.join(missing)}")
+    in_error = context.in_error_list
+    return KindPlan(layer, str(context.in_list), str(context.out_list), str(context.error_list),
+                    None if in_error is None else str(in_error), int(context.first_item), str(context.rate),
+                    extra)
