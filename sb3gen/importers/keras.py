@@ -233,6 +233,7 @@ def import_keras_model(path: str | Path) -> ImportedModel:
     path = Path(path)
     with open_model(path) as (config, weights):
         entries, problems = keras_config.layer_entries(config, path.name)
+        weights.use_keys(keras_config.saved_keys(config, entries))
         keras_shape = keras_config.input_shape(config, entries, path.name)
         data_format, format_problems = keras_config.data_format(entries)
         channels_first = data_format == "channels_first"

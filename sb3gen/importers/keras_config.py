@@ -4,6 +4,7 @@ model, its input shape, and the model's data format. Only JSON is looked at."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from sb3gen.errors import Sb3genError
@@ -27,6 +28,29 @@ def layer_entries(config: dict[str, Any], label: str) -> tuple[list[dict[str, An
             raise Sb3genError(f"{label}: a layer of the config has no class_name and config")
     problems = [] if config["class_name"] == "Sequential" else chain_problems(config["config"], entries)
     return entries, problems
+
+
+def snake_case(class_name: str) -> str:
+    """keras.src.utils.naming.to_snake_case."""
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def saved_keys(config: dict[str, Any], entries: list[dict[str, Any]]) -> dict[str, str]:
+    """Layer name -> its group in a Keras 3 weights file. Keras keys the groups by class, not by the layer's
+    name: snake-case class name, then _1, _2, ... for later layers of the class, in the order of
+    model.layers (which leaves out a Sequential model's InputLayer)."""
+    used: dict[str, int] = {}
+    keys = {}
+    for entry in entries:
+        if config.get("class_name") == "Sequential" and entry["class_name"] == "InputLayer":
+            continue
+        base = snake_case(entry["class_name"])
+        count = used.get(base, 0)
+        used[base] = count + 1
+        keys[name_of(entry)] = base if count == 0 else f"{base}_{count}"
+    return keys
 
 
 def name_of(entry: dict[str, Any]) -> str:

@@ -2,7 +2,8 @@
 config (a capped read, nesting depth checked), the weights with h5py by layer name (each array's shape and
 dtype checked before it is read, totals capped). Never keras.models.load_model, never pickle.
 
-.keras (Keras 3): a zip of config.json and model.weights.h5 (layers/<name>/vars/0, 1, ...).
+.keras (Keras 3): a zip of config.json and model.weights.h5 (layers/<key>/vars/0, 1, ...; the key is the
+class name in snake case, numbered from the second of a class: conv2d, conv2d_1, ...; see saved_keys).
 .h5 (legacy): attribute model_config, weights in model_weights/<name>/ listed by its weight_names attribute.
 """
 
@@ -36,6 +37,11 @@ class WeightReader:
     def __init__(self, h5: Any, legacy: bool, label: str) -> None:
         self._h5, self._legacy, self._label = h5, legacy, label
         self._values = 0
+        self._keys: dict[str, str] = {}
+
+    def use_keys(self, keys: dict[str, str]) -> None:
+        """Keras 3 files: the group key of each layer name (sb3gen.importers.keras_config.saved_keys)."""
+        self._keys = dict(keys)
 
     def _datasets(self, name: str) -> list[Any]:
         import h5py
@@ -50,7 +56,7 @@ class WeightReader:
             names = [n.decode() if isinstance(n, bytes) else str(n) for n in listed]
             found = [group.get(n) for n in names]
         else:
-            group = self._h5.get(f"layers/{name}/vars")
+            group = self._h5.get(f"layers/{self._keys.get(name, name)}/vars")
             if group is None:
                 return []
             keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
