@@ -1,4 +1,4 @@
-"""Helpers for the kind tests: one Keras layer with random weights, its output, and the same layer imported."""
+"""Helpers for the kind tests: one Keras layer with random weights and the same layer imported."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def keras_and_layer(kind_name: str, keras_layer: Any, in_shape: tuple[int, ...],
     rng = np.random.default_rng(seed)
     inputs = keras.Input(shape=in_shape)
     model = keras.Model(inputs, keras_layer(inputs))
-    keras_layer.set_weights([rng.normal(0, 0.5, w.shape).astype("float32") for w in keras_layer.get_weights()])
+    shapes = [w.shape for w in keras_layer.get_weights()]
+    keras_layer.set_weights([rng.normal(0, 0.5, shape).astype("float32") for shape in shapes])
     module = kind(kind_name)
     sb3_in = channels_last(in_shape, data_format)
     imported = module.from_keras(type(keras_layer).__name__, keras_layer.get_config(),

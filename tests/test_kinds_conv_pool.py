@@ -10,14 +10,15 @@ from kinds_helpers import images, keras_and_layer, to_sb3_order
 from sb3gen.kinds import kind
 from sb3gen.ml.keras_model import import_keras
 
+CL, CF = "channels_last", "channels_first"
 CONV_CASES = [  # (in shape in Keras' order, settings, data format)
-    ((9, 9, 2), dict(filters=3, kernel_size=3, strides=1, padding="valid", activation="relu"), "channels_last"),
-    ((9, 8, 2), dict(filters=4, kernel_size=3, strides=2, padding="same", activation="linear"), "channels_last"),
-    ((10, 10, 3), dict(filters=2, kernel_size=4, strides=2, padding="same", activation="tanh"), "channels_last"),
-    ((7, 7, 1), dict(filters=2, kernel_size=5, strides=1, padding="same", activation="sigmoid"), "channels_last"),
-    ((8, 8, 2), dict(filters=3, kernel_size=(1, 2), strides=(2, 1), padding="valid"), "channels_last"),
-    ((2, 9, 9), dict(filters=5, kernel_size=4, strides=1, padding="valid", activation="relu"), "channels_first"),
-    ((3, 9, 9), dict(filters=2, kernel_size=3, strides=2, padding="same", activation="relu"), "channels_first"),
+    ((9, 9, 2), dict(filters=3, kernel_size=3, strides=1, padding="valid", activation="relu"), CL),
+    ((9, 8, 2), dict(filters=4, kernel_size=3, strides=2, padding="same", activation="linear"), CL),
+    ((10, 10, 3), dict(filters=2, kernel_size=4, strides=2, padding="same", activation="tanh"), CL),
+    ((7, 7, 1), dict(filters=2, kernel_size=5, strides=1, padding="same", activation="sigmoid"), CL),
+    ((8, 8, 2), dict(filters=3, kernel_size=(1, 2), strides=(2, 1), padding="valid"), CL),
+    ((2, 9, 9), dict(filters=5, kernel_size=4, strides=1, padding="valid", activation="relu"), CF),
+    ((3, 9, 9), dict(filters=2, kernel_size=3, strides=2, padding="same", activation="relu"), CF),
 ]
 
 
@@ -35,11 +36,11 @@ def test_conv2d_reference_equals_keras(in_shape, settings, data_format):
 
 
 POOL_CASES = [
-    ((8, 8, 2), dict(pool_size=2, padding="valid"), "channels_last"),
-    ((7, 7, 2), dict(pool_size=2, padding="same"), "channels_last"),
-    ((9, 8, 1), dict(pool_size=3, strides=2, padding="same"), "channels_last"),
-    ((9, 9, 3), dict(pool_size=3, strides=1, padding="valid"), "channels_last"),
-    ((3, 25, 25), dict(pool_size=2, padding="same"), "channels_first"),
+    ((8, 8, 2), dict(pool_size=2, padding="valid"), CL),
+    ((7, 7, 2), dict(pool_size=2, padding="same"), CL),
+    ((9, 8, 1), dict(pool_size=3, strides=2, padding="same"), CL),
+    ((9, 9, 3), dict(pool_size=3, strides=1, padding="valid"), CL),
+    ((3, 25, 25), dict(pool_size=2, padding="same"), CF),
 ]
 
 

@@ -103,15 +103,36 @@ class _Builder:
         if self.shape is None:
             self._resync(entry)
             if self.shape is None:
-                if cls not in keras_classes():
-                    self._refuse(where, self._unknown(cls))
-                return None
+                return self._check_blind(cls, config, name, where)
         if self._fold(cls, config, name, where):
             return None
         module = keras_classes().get(cls)
         if module is None:
             return self._refuse(where, self._unknown(cls))
         self._place(module, cls, config, name)
+
+    def _check_blind(self, cls: str, config: dict[str, Any], name: str, where: str) -> None:
+        """After a refused layer whose output shape is unknown: this layer's own settings are still checked,
+        on a large stand-in input (so that no size problem is made up), and its problems reported."""
+        module = keras_classes().get(cls)
+        if module is None:
+            return self._refuse(where, self._unknown(cls))
+        where = f"{self._name(module)} ({name})"
+        try:
+            arrays = self.weights.arrays(name)
+            channels = arrays[0].shape[-2] if arrays and arrays[0].ndim == 4 else 1
+            flat = cls == "Dense" and arrays
+            stand_in: Shape = (1, 1, arrays[0].shape[0]) if flat else (256, 256, channels)
+            imported = module.from_keras(cls, config, arrays, stand_in)
+            out = module.out_shape(stand_in, imported.config)
+            layer = Layer(module.NAME, len(self.layers) + 1, where, name, stand_in, out,  # type: ignore[arg-type]
+                          imported.config, imported.params)
+            self.problems.extend(f"{where}: {text}" for text in module.problems(layer))
+        except LayerProblem as problem:
+            self.problems.append(f"{where}: {problem}")
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            self.problems.append(f"{where}: its settings cannot be read ({exc})")
+        return None
 
     def _unknown(self, cls: str) -> str:
         return f"the blocks do not run {cls} layers (they run {', '.join(sorted(keras_classes()))})"

@@ -1,5 +1,5 @@
 """Conv2D: kernels 1x1 to 5x5, strides 1 and 2, padding 'valid' and 'same', any filters and channels, an
-activation (linear, relu, sigmoid, tanh) applied to each sum.
+activation (linear, relu, sigmoid, tanh) applied to each sum, as sb3gen.kinds.activation_math computes it.
 
 Params: kernel (kh, kw, in channels, filters) as Keras keeps it (the same for channels_first models), bias
 (filters,). In the project's `weights` list each filter is one block: its kernel in (row, column, channel)
@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from sb3gen.kinds import window
+from sb3gen.kinds.activation_math import ELEMENTWISE, activate, keras_activation, pre_activation_gradient
 from sb3gen.kinds.base import Imported, Layer, LayerProblem, Shape
-from sb3gen.kinds.fused import FUSED, activate, activation_name, through
 from sb3gen.kinds.planning import KindPlan, make_plan
 
 NAME = "conv2d"
@@ -60,7 +60,8 @@ def from_keras(class_name: str, config: Mapping[str, Any], weights: Sequence[np.
         raise LayerProblem(f"its bias has shape {tuple(bias.shape)}, ({filters},) expected")
     settings = {"filters": filters, "kernel": kernel_size, "strides": strides,
                 "padding": str(config.get("padding", "valid")).lower(),
-                "activation": activation_name(config.get("activation")), "refused": tuple(refused)}
+                "activation": keras_activation(config.get("activation")) or str(config.get("activation")),
+                "refused": tuple(refused)}
     return Imported(settings, (weights[0], bias))
 
 
@@ -80,9 +81,9 @@ def problems(layer: Layer) -> list[str]:
         found.append(f"strides {window.text(config['strides'])}; the blocks run strides 1 and 2")
     if config["padding"] not in window.PADDINGS:
         found.append(f"padding {config['padding']!r}; the blocks run 'valid' and 'same'")
-    if config["activation"] not in FUSED:
-        found.append(f"activation {config['activation']}; a conv runs {', '.join(FUSED)} (a softmax belongs "
-                     "after Flatten and Dense)")
+    if config["activation"] not in ELEMENTWISE:
+        found.append(f"activation {config['activation']}; a conv runs {', '.join(ELEMENTWISE)} "
+                     "(a softmax belongs after Flatten and Dense)")
     if min(layer.out_shape[:2]) < 1:
         found.append(f"its input {layer.in_shape[0]}x{layer.in_shape[1]} is smaller than its kernel")
     return found
@@ -132,7 +133,7 @@ def backward(layer: Layer, x: np.ndarray, y: np.ndarray,
              dy: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     kernel, _ = layer.params
     image = np.asarray(x, dtype=np.float64).reshape(layer.in_shape)
-    dz_all = through(np.asarray(y, dtype=np.float64).reshape(layer.out_shape),
+    dz_all = pre_activation_gradient(np.asarray(y, dtype=np.float64).reshape(layer.out_shape),
                      np.asarray(dy, dtype=np.float64).reshape(layer.out_shape), layer.config["activation"])
     kernel_grad, bias_grad = np.zeros_like(kernel), np.zeros(layer.out_shape[2])
     dx = np.zeros(layer.in_shape)

@@ -41,7 +41,7 @@ def problems(layer: Layer) -> list[str]:
     found = []
     if ph != pw or ph not in POOL_SIDES:
         found.append(f"pool {ph}x{pw}; the blocks run 2x2 and 3x3")
-    if any(s not in STRIDES for s in strides):
+    if any(s not in STRIDES for s in strides) and tuple(strides) != (ph, pw):  # default strides: the pool's
         found.append(f"strides {window.text(strides)}; the blocks run strides 1 to 3")
     if padding not in window.PADDINGS:
         found.append(f"padding {padding!r}; the blocks run 'valid' and 'same'")
