@@ -12,6 +12,7 @@ from sb3gen.loops import reference
 from sb3gen.loops.app import loop_project
 from sb3gen.loops.plan import flat_weights
 from sb3gen.project.image_codec import SYMBOLS, encode_images
+from sb3gen.project.inputs import GREY28
 from sb3gen.reference import packed, schedule
 from sb3gen.scratch import compile_project, pack_sb3
 from sb3gen.vm import run_project
@@ -62,3 +63,33 @@ def test_train_epoch_and_test_equal_the_reference(project_data, engine):
     activations = np.array(run.stage_lists["activations"], dtype=np.float64)
     last = reference.forward(trained, test[-1].astype(np.float64))
     assert np.array_equal(activations, np.concatenate([test[-1], *last.outputs]))
+
+
+def _grey_images(seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    images = np.where(rng.random((count, 784)) < 0.2, rng.uniform(0.0, 1.0, (count, 784)), 0.0)
+    return images, rng.integers(0, 10, count)
+
+
+@pytest.mark.parametrize("engine", ["scratch-vm", "turbowarp"])
+def test_grey_28x28_input_trains_and_tests_as_the_reference(engine):
+    layers = network(12, 784, [partial(dense, n_in=784, units=12, activation="tanh"),
+                               partial(dense, n_in=12, units=10, activation="softmax")])
+    train, train_labels = _grey_images(3, 6)
+    test, test_labels = _grey_images(4, 5)
+    project = loop_project(layers, train, train_labels, test, test_labels, input_format=GREY28,
+                           learning_rate=RATE, learning_rate_decay=DECAY, shuffle_seed=SEED, with_ui=False)
+    run = run_project(pack_sb3(compile_project(project)), [{"broadcast": "train"}, {"broadcast": "test"}],
+                      engine=engine, max_steps=5000)
+    stage = project.stage.lists
+    tables = {name: stage[name] for name in ("grey counts", "grey levels")}
+    decoded_train = GREY28.decode(stage["train images"], stage["symbols"], tables)
+    decoded_test = GREY28.decode(stage["test images"], stage["symbols"], tables)
+    assert 0 < np.mean(decoded_train != 0) < 0.5  # grey values on a background of 0
+    plan = schedule.plan_epoch([], len(train_labels), SEED, RATE, DECAY, 0)
+    trained, loss = reference.train_epoch(layers, decoded_train, train_labels, plan)
+    assert np.array_equal(np.array(run.stage_lists["weights"], dtype=np.float64), flat_weights(trained))
+    assert float(run.stage_variables["loss"]) == loss
+    predictions, accuracy = reference.test(trained, decoded_test, test_labels)
+    assert [int(float(p)) for p in run.stage_lists["predictions"]] == predictions
+    assert float(run.stage_variables["accuracy"]) == accuracy

@@ -16,12 +16,11 @@ import numpy as np
 
 from sb3gen.errors import Sb3genError
 from sb3gen.kinds import Layer
-from sb3gen.loops.inputs import input_format
 from sb3gen.loops.plan import flat_weights, plan_network
 from sb3gen.loops.project import network_sprite
 from sb3gen.project import ui
 from sb3gen.project.comments import COMMENTS
-from sb3gen.project.image_codec import SYMBOLS
+from sb3gen.project.inputs import BINARY14, InputFormat
 from sb3gen.project.network import (
     CHUNK_IMAGES,
     DEFAULT_SHUFFLE_SEED,
@@ -29,10 +28,12 @@ from sb3gen.project.network import (
     MY_DIGITS_EPOCHS,
     STEPS_PER_CORRECTION,
 )
-from sb3gen.reference import schedule
+from sb3gen.reference import packed, schedule
 from sb3gen.scratch import Project, Stage, render_template
 
 PASSES_TEMPLATE = "loops/passes.sb"
+MY_DIGITS_TEMPLATE = "loops/my_digits_binary.sb"
+MY_DIGIT_VARIABLES = ("code", "pixel", "symbol value", "bit value")
 PASS_VARIABLES = ("position", "image", "swap with", "swapped", "correct", "seconds", "start time",
                   "chunk size", "images to do", "my digit", "cell", "digit", "images of digit")
 DEFAULT_LEARNING_RATE = 0.01  # going on from trained weights: small steps keep what they learned
@@ -47,7 +48,7 @@ def loop_project(
     test_images: np.ndarray,
     test_labels: np.ndarray,
     *,
-    input_name: str = "binary 14x14",
+    input_format: InputFormat = BINARY14,
     lang: str = "en",
     learning_rate: float = DEFAULT_LEARNING_RATE,
     random_start_rate: float = DEFAULT_RANDOM_START_RATE,
@@ -58,8 +59,10 @@ def loop_project(
     test_accuracy: float | None = None,
     with_ui: bool = True,
 ) -> Project:
-    """Images are (N, n_inputs) arrays in the input format's values (binary 14x14: 0/1)."""
-    fmt = input_format(input_name)
+    """Images are (N, n_inputs) arrays in the input format's values (binary: 0/1; grey: 0..1).
+    The input format (sb3gen.project.inputs) gives `load image (code) into input`; a binary one also keeps
+    a correction's drawing in `my digits` (templates/loops/my_digits_binary.sb), a grey one only learns it."""
+    fmt = input_format
     if layers[0].n_in != fmt.n_inputs:
         raise Sb3genError(f"the network takes {layers[0].n_in} inputs; the input format {fmt.name!r} gives "
                           f"{fmt.n_inputs}")
@@ -74,7 +77,7 @@ def loop_project(
         "activations": [],
         "train images": fmt.encode(train_images), "train labels": _labels(train_labels, len(train_images)),
         "test images": fmt.encode(test_images), "test labels": _labels(test_labels, len(test_images)),
-        "symbols": list(SYMBOLS), "input": [0] * fmt.n_inputs, "probabilities": [], "predictions": [],
+        "probabilities": [], "predictions": [],
         "order": [], "my digits": [], "my labels": [], "confusion": [], "digit accuracy": [], "mistakes": [],
     })
     stage.variables.update({
@@ -87,18 +90,24 @@ def loop_project(
         "mix cursor": 0, "accuracy before": 0, "TEACHING_RATE": float(teaching_rate),
     })
     project = Project(stage=stage, sprites=[])
+    sprite = network_sprite(layers, rate=learning_rate, bare=False)
+    fmt.add_to(stage, sprite, lang)  # `input`, its tables, `load image (code) into input`
     if with_ui:
         ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
-    sprite = network_sprite(layers, rate=learning_rate, bare=False)
-    sprite.variables.update({name: 0 for name in (*PASS_VARIABLES, *fmt.sprite_variables)})
-    sprite.lists.update({name: list(values) for name, values in fmt.sprite_lists.items()})
+    sprite.variables.update({name: 0 for name in PASS_VARIABLES})
+    stores_my_digits = fmt.kind == "binary"
+    if stores_my_digits:
+        sprite.variables.update({name: 0 for name in MY_DIGIT_VARIABLES})
     planned = plan_network(layers)
     context = {"c": COMMENTS[lang], "chunk": CHUNK_IMAGES, "layers": planned,
                "out_lists": [item.context.out_list for item in planned],
                "learning_rate": repr(float(learning_rate)),
-               "random_start_rate": repr(float(random_start_rate)), "n_inputs": fmt.n_inputs, **fmt.context}
-    for name in (PASSES_TEMPLATE, fmt.template):
-        sprite.add_scripts(render_template(name, **context), name)
+               "random_start_rate": repr(float(random_start_rate)), "n_inputs": fmt.n_inputs,
+               "stores_my_digits": stores_my_digits, "n_symbols": packed.symbol_count(fmt.n_inputs),
+               "bits_per_symbol": packed.BITS_PER_SYMBOL}
+    sprite.add_scripts(render_template(PASSES_TEMPLATE, **context), PASSES_TEMPLATE)
+    if stores_my_digits:
+        sprite.add_scripts(render_template(MY_DIGITS_TEMPLATE, **context), MY_DIGITS_TEMPLATE)
     project.sprites.append(sprite)  # last: the editor opens on a small UI sprite
     return project
 
