@@ -12,6 +12,7 @@ are not written yet, an input size neither format gives, the website's limits (t
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from sb3gen.loops.plan import problems
 from sb3gen.project.inputs import BINARY14, GREY28, InputFormat
 from sb3gen.scratch.templates import templates_dir
 
+WEIGHT_COPIES = 2  # `weights` and `shipped weights` (restore weights)
 DEFAULT_TRAIN_IMAGES = 4000
 DEFAULT_TEST_IMAGES = 1000
 
@@ -60,6 +62,29 @@ def loop_layers(model: Path) -> list[Layer]:
     return layers
 
 
+def rounded(layers: list[Layer], digits: int) -> list[Layer]:
+    """Params rounded to `digits` significant digits (--weight-digits, as the unrolled engine's build)."""
+    from sb3gen.ml.network import round_weights
+
+    return [replace(layer, params=tuple(round_weights(p.ravel(), digits).reshape(p.shape)
+                                        for p in layer.params)) for layer in layers]
+
+
+def check_weight_sizes(layers: list[Layer]) -> None:
+    """The weights alone within the website's limits (the packer checks the whole project after)."""
+    from sb3gen.loops.plan import flat_weights
+    from sb3gen.scratch.packer import LIST_LIMIT, PROJECT_JSON_LIMIT
+
+    weights = flat_weights(layers)
+    if weights.size > LIST_LIMIT:
+        raise Sb3genError(f"{weights.size:,} weights: the list `weights` holds at most {LIST_LIMIT:,} items "
+                          "(splitting it across lists is not written yet)")
+    text = WEIGHT_COPIES * sum(len(repr(float(w))) + 1 for w in weights.tolist())
+    if text > PROJECT_JSON_LIMIT:
+        raise Sb3genError(f"{weights.size:,} weights take about {text:,} bytes of project.json (two copies), "
+                          f"over its {PROJECT_JSON_LIMIT:,}; try fewer --weight-digits")
+
+
 def input_format_for(layers: list[Layer]) -> InputFormat:
     n = layers[0].n_in
     for fmt in (GREY28, BINARY14):
@@ -87,8 +112,12 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
 
     outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example="mnist.sb3")
     with outputs as out:  # an output that cannot be written is refused before any work
-        layers = loop_layers(Path(args.model))
-        fmt = input_format_for(layers)
+        try:
+            layers = rounded(loop_layers(Path(args.model)), args.weight_digits)
+            fmt = input_format_for(layers)
+            check_weight_sizes(layers)
+        except Sb3genError as loop_refusal:
+            raise Sb3genError(f"{refusal}\nthe loop engine cannot build it either: {loop_refusal}") from None
         print(f"the unrolled engine refuses it ({refusal}); building it on the loop engine: "
               + ", ".join(f"{layer.name} {layer.out_shape}" for layer in layers))
         n_train = args.train_images if args.train_images is not None else DEFAULT_TRAIN_IMAGES
@@ -108,6 +137,7 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
         sb3 = pack_sb3(compile_project(project))  # refuses what is over the website's limits
         out.write_bytes(args.output.name, sb3)
     weights = sum(layer.param_count for layer in layers)
-    print(f"wrote {args.output} ({len(sb3):,} bytes): {weights:,} weights in the list `weights`, "
+    print(f"wrote {args.output} ({len(sb3):,} bytes): {weights:,} weights in the list `weights` "
+          f"({args.weight_digits} significant digits), "
           f"{len(train_idx):,} training and {len(test_idx):,} test images ({fmt.name})")
     return 0
