@@ -1,6 +1,7 @@
 """Benchmark the loop engine (sb3gen/loops/): block evaluations per multiply-add for a forward pass and a
 training step, counted by runner.js (every primitive call in scratch-vm: deterministic), and seconds per image
-in TurboWarp, for dense networks on MNIST digits (the embedded 5,000 images, grey 0..1; 14x14 by 2x2 means).
+in TurboWarp, for dense networks on MNIST digits (the embedded 5,000 images: 784 inputs grey 28x28,
+196 inputs the articles' binarised 14x14).
 
     python benchmarks/loops.py [--images N] [--networks 196-16-10,784-128-10] [--no-turbowarp]
 
@@ -19,9 +20,11 @@ import numpy as np
 
 from sb3gen.kinds import Layer
 from sb3gen.loops import reference
+from sb3gen.loops.model_build import model_images
 from sb3gen.loops.plan import LayerSpec, assemble
 from sb3gen.loops.project import network_project
 from sb3gen.ml.dataset import load_mnist
+from sb3gen.project.inputs import BINARY14, GREY28
 from sb3gen.scratch import compile_project, pack_sb3
 from sb3gen.vm import run_project
 
@@ -44,11 +47,11 @@ def mlp(sizes: list[int], hidden: str, seed: int = 0) -> list[Layer]:
 
 
 def images(n_inputs: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The model's inputs as the project gives them: 784 grey (sb3gen.project.inputs.GREY28), 196 the
+    articles' binarised 14x14 (BINARY14, the default preprocessing)."""
     data = load_mnist(None, log=None)
-    x = data.images[:count].astype(np.float64) / 255.0
-    if n_inputs == 196:
-        x = x.reshape(count, 14, 2, 14, 2).mean(axis=(2, 4))
-    return x.reshape(count, -1), data.labels[:count].astype(int)
+    fmt = GREY28 if n_inputs == 784 else BINARY14
+    return model_images(fmt, data.images[:count]), data.labels[:count].astype(int)
 
 
 def macs(layers: list[Layer]) -> tuple[int, int]:
