@@ -1,4 +1,4 @@
-"""The target models written as the articles and the Keras tutorial write them (for the import and VM tests)."""
+"""The target models as the articles and the Keras tutorial write them (for the import and VM tests)."""
 
 from __future__ import annotations
 
