@@ -142,3 +142,54 @@ def test_damaged_files_are_refused_in_one_line(tmp_path):
         archive.writestr("model.weights.h5", b"")
     with pytest.raises(Sb3genError, match="nested"):
         import_model(deep)
+
+
+def test_functional_chain_and_normalization_equal_keras(tmp_path):
+    keras = import_keras()
+    inputs = keras.Input(shape=(8, 8, 2))
+    normalize = keras.layers.Normalization(mean=[0.5, 0.2], variance=[0.04, 0.25])
+    x = keras.layers.Conv2D(3, 3, padding="same", activation="sigmoid")(normalize(inputs))
+    x = keras.layers.AveragePooling2D(2)(x)
+    outputs = keras.layers.Dense(5)(keras.layers.Flatten()(x))
+    model = keras.Model(inputs, outputs)
+    randomize(model)
+    assert_same_as_keras(model, tmp_path / "functional.keras", images(2, (8, 8, 2)))
+    assert [layer.kind for layer in import_model(tmp_path / "functional.keras").layers] == [
+        "scale", "conv2d", "avgpool2d", "reshape", "dense"]
+
+
+def test_branching_functional_model_is_refused(tmp_path):
+    keras = import_keras()
+    inputs = keras.Input(shape=(6, 6, 1), name="pixels")
+    a = keras.layers.Conv2D(2, 3, name="left")(inputs)
+    b = keras.layers.Conv2D(2, 3, name="right")(inputs)
+    model = keras.Model(inputs, keras.layers.Add(name="join")([a, b]))
+    model.save(tmp_path / "branches.keras")
+    with pytest.raises(Sb3genError) as caught:
+        import_model(tmp_path / "branches.keras")
+    message = str(caught.value)
+    assert "right (Conv2D): it takes ['pixels'], not just left" in message
+    assert "join (Add): it takes ['left', 'right']" in message
+    assert "the blocks do not run Add layers" in message
+
+
+def test_custom_classes_are_refused_by_name_without_loading_them(tmp_path):
+    """A config naming a class from another package is refused from the JSON alone (nothing imported)."""
+    import json
+    import sys
+    import zipfile
+
+    keras = import_keras()
+    model = keras.Sequential([keras.Input(shape=(4, 4, 1)), keras.layers.Conv2D(1, 2),
+                              keras.layers.Flatten()])
+    model.save(tmp_path / "plain.keras")
+    with zipfile.ZipFile(tmp_path / "plain.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+        weights = archive.read("model.weights.h5")
+    config["config"]["layers"][1].update(module="evil_package.layers", registered_name="Evil>Conv2D")
+    with zipfile.ZipFile(tmp_path / "custom.keras", "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", weights)
+    with pytest.raises(Sb3genError, match=r"conv2d \(Conv2D\): a custom class \(Evil>Conv2D\)"):
+        import_model(tmp_path / "custom.keras")
+    assert "evil_package" not in sys.modules

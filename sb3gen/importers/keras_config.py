@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from typing import Any
 
 from sb3gen.errors import Sb3genError
@@ -60,9 +61,9 @@ def name_of(entry: dict[str, Any]) -> str:
 def _inbound(value: Any) -> list[str]:
     """The layer names a Functional layer's inbound nodes refer to (Keras 3 and legacy notation)."""
     names: list[str] = []
-    todo = [value]
+    todo = deque([value])  # breadth first, left to right: the names in the order the layer takes them
     while todo:
-        item = todo.pop()
+        item = todo.popleft()
         if isinstance(item, dict):
             history = item.get("keras_history")
             if isinstance(history, list) and history and isinstance(history[0], str):

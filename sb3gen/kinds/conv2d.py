@@ -37,6 +37,8 @@ LABEL = "conv"
 KERAS_CLASSES = ("Conv2D",)
 TEMPLATE = "kinds/conv2d.sb"
 KERNEL_SIDES = range(1, 6)
+TEMPLATE_VARIABLES = ("out row", "out col", "in row", "in col", "tap row", "filter base", "filter", "sum",
+                      "w #", "x #", "a", "o #", "live", "dz", "s", "w item", "g #", "output value")
 STRIDES = (1, 2)
 
 
@@ -168,10 +170,21 @@ def flat_params(layer: Layer) -> np.ndarray:
 
 def plan(layer: Layer, context: Mapping[str, Any]) -> KindPlan:
     (kh, kw), (sh, sw), padding = layer.config["kernel"], layer.config["strides"], layer.config["padding"]
-    return make_plan(layer, context, kernel=(kh, kw), strides=(sh, sw),
+    return make_plan(layer, context, kernel=(kh, kw), strides=(sh, sw), padding=padding,
                      pad=(window.pad_before(layer.in_shape[0], kh, sh, padding),
                           window.pad_before(layer.in_shape[1], kw, sw, padding)),
-                     filter_items=kh * kw * layer.in_shape[2] + 1, activation=layer.config["activation"])
+                     filters=layer.out_shape[2], filter_items=kh * kw * layer.in_shape[2] + 1,
+                     activation=layer.config["activation"], grads_list=f"{layer.name} grads",
+                     dz_list=f"{layer.name} dz")
+
+
+def sprite_lists(p: KindPlan) -> list[str]:
+    """The Network sprite's lists this layer uses besides its output and error lists."""
+    return [p.grads_list, p.dz_list]
+
+
+def sprite_variables(p: KindPlan) -> tuple[str, ...]:
+    return TEMPLATE_VARIABLES
 
 
 def csv(layer: Layer) -> str:

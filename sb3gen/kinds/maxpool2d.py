@@ -17,9 +17,19 @@ import numpy as np
 
 from sb3gen.kinds import pooling
 from sb3gen.kinds.base import Imported, Layer, Shape
-from sb3gen.kinds.pooling import csv, flat_params, out_shape, plan, problems, update
+from sb3gen.kinds.pooling import (
+    csv,
+    flat_params,
+    out_shape,
+    plan,
+    problems,
+    sprite_lists,
+    sprite_variables,
+    update,
+)
 
-__all__ = ["csv", "flat_params", "out_shape", "plan", "problems", "update"]
+__all__ = ["csv", "flat_params", "out_shape", "plan", "problems", "sprite_lists", "sprite_variables",
+           "update"]
 
 NAME = "maxpool2d"
 LABEL = "pool"

@@ -75,9 +75,22 @@ def flat_params(layer: Layer) -> np.ndarray:
 
 def plan(layer: Layer, context: Mapping[str, Any]) -> KindPlan:
     (ph, pw), (sh, sw), padding = layer.config["pool"], layer.config["strides"], layer.config["padding"]
-    return make_plan(layer, context, pool=(ph, pw), strides=(sh, sw),
+    return make_plan(layer, context, pool=(ph, pw), strides=(sh, sw), padding=padding,
+                     winners_list=f"{layer.name} winners",
                      pad=(window.pad_before(layer.in_shape[0], ph, sh, padding),
                           window.pad_before(layer.in_shape[1], pw, sw, padding)))
+
+
+TEMPLATE_VARIABLES = ("out row", "out col", "in row", "in col", "channel", "x #", "o #", "a", "m", "winner",
+                      "first", "s", "cells")
+
+
+def sprite_lists(p: KindPlan) -> list[str]:
+    return [p.winners_list] if p.layer.kind == "maxpool2d" else []
+
+
+def sprite_variables(p: KindPlan) -> tuple[str, ...]:
+    return TEMPLATE_VARIABLES
 
 
 def csv(layer: Layer) -> str:

@@ -76,6 +76,10 @@ def plan(layer: Layer, context: Mapping[str, Any]) -> KindPlan:
     return make_plan(layer, context)
 
 
+def sprite_variables(p: KindPlan) -> tuple[str, ...]:
+    return ("o #", "w item")
+
+
 def csv(layer: Layer) -> str:
     shapes = ",to,".join("x".join(map(str, shape)) for shape in (layer.in_shape, layer.out_shape))
     return f"{layer.where()}\nshape,{shapes}\n"

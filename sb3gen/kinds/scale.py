@@ -115,6 +115,10 @@ def plan(layer: Layer, context: Mapping[str, Any]) -> KindPlan:
     return make_plan(layer, context, channels=layer.in_shape[2])
 
 
+def sprite_variables(p: KindPlan) -> tuple[str, ...]:
+    return ("o #", "w item")
+
+
 def csv(layer: Layer) -> str:
     a, b = layer.params
     rows = [f"{layer.where()}", "channel,a,b"]
