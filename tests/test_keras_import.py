@@ -180,7 +180,7 @@ def test_custom_classes_are_refused_by_name_without_loading_them(tmp_path):
     import zipfile
 
     keras = import_keras()
-    model = keras.Sequential([keras.Input(shape=(4, 4, 1)), keras.layers.Conv2D(1, 2),
+    model = keras.Sequential([keras.Input(shape=(4, 4, 1)), keras.layers.Conv2D(1, 2, name="mine"),
                               keras.layers.Flatten()])
     model.save(tmp_path / "plain.keras")
     with zipfile.ZipFile(tmp_path / "plain.keras") as archive:
@@ -190,6 +190,6 @@ def test_custom_classes_are_refused_by_name_without_loading_them(tmp_path):
     with zipfile.ZipFile(tmp_path / "custom.keras", "w") as archive:
         archive.writestr("config.json", json.dumps(config))
         archive.writestr("model.weights.h5", weights)
-    with pytest.raises(Sb3genError, match=r"conv2d \(Conv2D\): a custom class \(Evil>Conv2D\)"):
+    with pytest.raises(Sb3genError, match=r"mine \(Conv2D\): a custom class \(Evil>Conv2D\)"):
         import_model(tmp_path / "custom.keras")
     assert "evil_package" not in sys.modules
