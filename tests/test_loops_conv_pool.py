@@ -43,9 +43,9 @@ def flatten(size: int) -> LayerSpec:
 
 def conv_stride2_same_then_pool():
     rng = np.random.default_rng(11)
-    return assemble((12, 12, 1), [conv(rng, 1, 4, 3, 2, "same", "relu"),  # 6x6x4
-                                  pool("maxpool2d", 3, 2, "same"),  # 3x3x4, padded 0 before and 1 after
-                                  flatten(36), dense(rng, 36, "softmax")])
+    return assemble((12, 12, 1), [conv(rng, 1, 18, 3, 2, "same", "relu"),  # 6x6x18: groups of 16 and 2
+                                  pool("maxpool2d", 3, 2, "same"),  # 3x3x18, padded 0 before and 1 after
+                                  flatten(162), dense(rng, 162, "softmax")])
 
 
 def scale_conv_avgpool_conv():

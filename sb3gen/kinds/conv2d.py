@@ -6,7 +6,8 @@ Params: kernel (kh, kw, in channels, filters) as Keras keeps it (the same for ch
 order, then its bias (flat_params).
 
 The order the blocks compute (the reference does the same, so they agree bit for bit):
-forward   for each output position (row by row, column by column), for each filter f:
+forward   for each output position (row by row, column by column), for each filter f (the blocks run up to
+          GROUP filters side by side, which keeps each filter's sum in this order):
             sum = bias[f]; for each kernel tap (ky, kx) whose input cell is inside the input (padding adds
             nothing), for each channel c: a = input; if a is not 0: sum = sum + w[ky, kx, c, f] * a
             (zero inputs are skipped: they add nothing); output = activation(sum).
@@ -37,6 +38,7 @@ LABEL = "conv"
 KERAS_CLASSES = ("Conv2D",)
 TEMPLATE = "kinds/conv2d.sb"
 KERNEL_SIDES = range(1, 6)
+GROUP = 16  # filters whose sums forward keeps at once in `sum 1` .. (each input is read once per group)
 TEMPLATE_VARIABLES = ("out row", "out col", "in row", "in col", "tap row", "filter base", "filter", "sum",
                       "w #", "x #", "a", "o #", "live", "dz", "s", "w item", "g #", "output value")
 STRIDES = (1, 2)
@@ -175,7 +177,8 @@ def plan(layer: Layer, context: Mapping[str, Any]) -> KindPlan:
                           window.pad_before(layer.in_shape[1], kw, sw, padding)),
                      filters=layer.out_shape[2], filter_items=kh * kw * layer.in_shape[2] + 1,
                      activation=layer.config["activation"], grads_list=f"{layer.name} grads",
-                     dz_list=f"{layer.name} dz")
+                     dz_list=f"{layer.name} dz", group=min(GROUP, layer.out_shape[2]),
+                     full_groups=layer.out_shape[2] // GROUP, rest=layer.out_shape[2] % GROUP)
 
 
 def sprite_lists(p: KindPlan) -> list[str]:
@@ -184,7 +187,7 @@ def sprite_lists(p: KindPlan) -> list[str]:
 
 
 def sprite_variables(p: KindPlan) -> tuple[str, ...]:
-    return TEMPLATE_VARIABLES
+    return (*TEMPLATE_VARIABLES, *(f"sum {k}" for k in range(1, p.group + 1)))
 
 
 def csv(layer: Layer) -> str:
