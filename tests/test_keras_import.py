@@ -193,3 +193,31 @@ def test_custom_classes_are_refused_by_name_without_loading_them(tmp_path):
     with pytest.raises(Sb3genError, match=r"mine \(Conv2D\): a custom class \(Evil>Conv2D\)"):
         import_model(tmp_path / "custom.keras")
     assert "evil_package" not in sys.modules
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_randomly_damaged_model_files_give_one_error_or_a_model(tmp_path, suffix):
+    """libhdf5 can crash on a damaged file (it did here, on .h5): the weights are read in a child process,
+    so each damaged copy gives an Sb3genError or imports, and this process lives on."""
+    import random
+
+    keras = import_keras()
+    model = keras.Sequential([keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(2, 3),
+                              keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / f"small{suffix}")
+    original = (tmp_path / f"small{suffix}").read_bytes()
+    rng = random.Random(7)
+    outcomes = set()
+    for case in range(16):
+        data = bytearray(original)
+        for _ in range(rng.choice([1, 8, 64])):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        damaged = tmp_path / f"damaged{case}{suffix}"
+        damaged.write_bytes(bytes(data))
+        try:
+            import_model(damaged)
+            outcomes.add("imported")
+        except Sb3genError as error:
+            assert "\n" not in str(error) or "problem" in str(error).splitlines()[0]
+            outcomes.add("refused")
+    assert "refused" in outcomes
