@@ -221,3 +221,21 @@ def test_randomly_damaged_model_files_give_one_error_or_a_model(tmp_path, suffix
             assert "\n" not in str(error) or "problem" in str(error).splitlines()[0]
             outcomes.add("refused")
     assert "refused" in outcomes
+
+
+def test_build_refuses_the_bad_model_with_exit_2_and_writes_nothing(tmp_path, capsys):
+    from sb3gen.cli import main
+
+    keras = import_keras()
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(4, 7, name="big_kernel"),
+        keras.layers.Lambda(lambda t: t * 2, name="doubler"), keras.layers.MaxPooling2D(4, name="wide_pool"),
+        keras.layers.Flatten(), keras.layers.Dense(10)])
+    model.save(tmp_path / "bad.keras")
+    assert main(["build", "--model", str(tmp_path / "bad.keras"), "-o", str(tmp_path / "out" / "x.sb3")]) == 2
+    printed = capsys.readouterr().err
+    for line in ("  conv 1 (big_kernel): kernel 7x7; the blocks run 1x1 to 5x5",
+                 "  doubler (Lambda): it holds Python code; sb3gen runs no code from a model file",
+                 "  pool 1 (wide_pool): pool 4x4; the blocks run 2x2 and 3x3"):
+        assert line in printed.splitlines()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.keras"]
