@@ -53,8 +53,8 @@ def scale_conv_avgpool_conv():
     scale = LayerSpec("scale", Imported({"channels": 1}, (np.array([0.8]), np.array([-0.1]))))
     return assemble((9, 9, 1), [scale, conv(rng, 1, 3, 3, 1, "same", "tanh"),  # 9x9x3
                                 pool("avgpool2d", 2, 2, "same"),  # 5x5x3: the last row and column hold 2 or 1
-                                conv(rng, 3, 2, 2, 2, "valid", "linear"),  # 2x2x2
-                                flatten(8), dense(rng, 8, "linear")])
+                                conv(rng, 3, 17, 2, 2, "valid", "linear"),  # 2x2x17: errors from 2 groups
+                                flatten(68), dense(rng, 68, "linear")])
 
 
 NETWORKS = {"conv-pool": conv_stride2_same_then_pool, "scale-conv-avgpool-conv": scale_conv_avgpool_conv}
