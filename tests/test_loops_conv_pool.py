@@ -43,9 +43,9 @@ def flatten(size: int) -> LayerSpec:
 
 def conv_stride2_same_then_pool():
     rng = np.random.default_rng(11)
-    return assemble((12, 12, 1), [conv(rng, 1, 4, 3, 2, "same", "relu"),  # 6x6x4
-                                  pool("maxpool2d", 3, 2, "same"),  # 3x3x4, padded 0 before and 1 after
-                                  flatten(36), dense(rng, 36, "softmax")])
+    return assemble((12, 12, 1), [conv(rng, 1, 18, 3, 2, "same", "relu"),  # 6x6x18: groups of 16 and 2
+                                  pool("maxpool2d", 3, 2, "same"),  # 3x3x18, padded 0 before and 1 after
+                                  flatten(162), dense(rng, 162, "softmax")])
 
 
 def scale_conv_avgpool_conv():
@@ -53,8 +53,8 @@ def scale_conv_avgpool_conv():
     scale = LayerSpec("scale", Imported({"channels": 1}, (np.array([0.8]), np.array([-0.1]))))
     return assemble((9, 9, 1), [scale, conv(rng, 1, 3, 3, 1, "same", "tanh"),  # 9x9x3
                                 pool("avgpool2d", 2, 2, "same"),  # 5x5x3: the last row and column hold 2 or 1
-                                conv(rng, 3, 2, 2, 2, "valid", "linear"),  # 2x2x2
-                                flatten(8), dense(rng, 8, "linear")])
+                                conv(rng, 3, 17, 2, 2, "valid", "linear"),  # 2x2x17: errors from 2 groups
+                                flatten(68), dense(rng, 68, "linear")])
 
 
 NETWORKS = {"conv-pool": conv_stride2_same_then_pool, "scale-conv-avgpool-conv": scale_conv_avgpool_conv}
@@ -88,3 +88,17 @@ def test_blocks_equal_the_reference_bit_for_bit(cases, engine):
             if layer.kind == "conv2d":  # the step changed the conv kernels, through every layer after them
                 assert not np.array_equal(flat_weights([layer]), flat_weights([trained[layer.number - 1]]))
         assert np.array_equal(weights, flat_weights(trained)), f"{name} {engine}: weights after one step"
+
+
+def test_the_project_description_rebuilds_these_kinds():
+    """verify rebuilds a loop project's layers from `loop layers` and `weights`: every kind here survives."""
+    from sb3gen.loops.description import describe_layers, read_layers
+
+    for make in NETWORKS.values():
+        layers = make()
+        rebuilt = read_layers(describe_layers(layers), flat_weights(layers), "test")
+        for before, after in zip(layers, rebuilt, strict=True):
+            assert (after.kind, after.name, after.in_shape, after.out_shape) == (
+                before.kind, before.name, before.in_shape, before.out_shape)
+            assert dict(after.config) == dict(before.config)
+            assert all(np.array_equal(a, b) for a, b in zip(after.params, before.params, strict=True))

@@ -6,16 +6,19 @@ Params: kernel (kh, kw, in channels, filters) as Keras keeps it (the same for ch
 order, then its bias (flat_params).
 
 The order the blocks compute (the reference does the same, so they agree bit for bit):
-forward   for each output position (row by row, column by column), for each filter f:
+forward   for each output position (row by row, column by column), for each filter f (the blocks run up to
+          GROUP filters side by side, which keeps each filter's sum in this order):
             sum = bias[f]; for each kernel tap (ky, kx) whose input cell is inside the input (padding adds
             nothing), for each channel c: a = input; if a is not 0: sum = sum + w[ky, kx, c, f] * a
             (zero inputs are skipped: they add nothing); output = activation(sum).
 backward  for each output position, in the same order:
             for each filter f: dz[f] = dy * activation'(y); bias grad[f] = bias grad[f] + dz[f];
+            if some dz is not 0: for each group of up to GROUP filters (side by side, dz in variables),
             for each tap inside the input, for each channel c: a = input;
-              s = 0; for each filter f with dz[f] not 0: s = s + w[ky, kx, c, f] * dz[f];
+              s = 0; for each filter f of the group: s = s + w[ky, kx, c, f] * dz[f];
               input grad[cell, c] = input grad[cell, c] + s;
-              if a is not 0: for each filter f: kernel grad = kernel grad + dz[f] * a.
+              if a is not 0: for each filter f of the group: kernel grad = kernel grad + dz[f] * a.
+          (A term with dz = 0 adds +0 or -0, which changes no sum: the blocks do not test dz per term.)
 update    every param, in the `weights` order: w = w - rate * grad.
 """
 
@@ -37,8 +40,9 @@ LABEL = "conv"
 KERAS_CLASSES = ("Conv2D",)
 TEMPLATE = "kinds/conv2d.sb"
 KERNEL_SIDES = range(1, 6)
+GROUP = 16  # filters whose sums forward keeps at once in `sum 1` .. (each input is read once per group)
 TEMPLATE_VARIABLES = ("out row", "out col", "in row", "in col", "tap row", "filter base", "filter", "sum",
-                      "w #", "x #", "a", "o #", "live", "dz", "s", "w item", "g #", "output value")
+                      "w #", "x #", "a", "o #", "live", "dz", "dz #", "s", "w item", "g #", "output value")
 STRIDES = (1, 2)
 
 
@@ -140,21 +144,23 @@ def backward(layer: Layer, x: np.ndarray, y: np.ndarray,
     kernel_grad, bias_grad = np.zeros_like(kernel), np.zeros(layer.out_shape[2])
     dx = np.zeros(layer.in_shape)
     rows, cols = _windows(layer)
+    groups = [slice(g, g + GROUP) for g in range(0, layer.out_shape[2], GROUP)]
     for oy, row in enumerate(rows):
         for ox, col in enumerate(cols):
             dz = dz_all[oy, ox]
-            live = np.flatnonzero(dz != 0)
             bias_grad = bias_grad + dz
-            if live.size == 0:
+            if not np.any(dz != 0):
                 continue
-            for ky, iy in row:
-                for kx, ix in col:
-                    # s per channel: the sum over live filters, term by term (cumsum is sequential)
-                    s = np.cumsum(kernel[ky, kx][:, live] * dz[live][None, :], axis=1)[:, -1]
-                    dx[iy, ix] = dx[iy, ix] + s
-                    a = image[iy, ix]
-                    grown = kernel_grad[ky, kx] + dz[None, :] * a[:, None]
-                    kernel_grad[ky, kx] = np.where((a != 0)[:, None], grown, kernel_grad[ky, kx])
+            for group in groups:  # terms with dz = 0 add +-0: they change no sum, skipped or not
+                for ky, iy in row:
+                    for kx, ix in col:
+                        # s per channel: the group's filters term by term (cumsum is sequential)
+                        s = np.cumsum(kernel[ky, kx][:, group] * dz[group][None, :], axis=1)[:, -1]
+                        dx[iy, ix] = dx[iy, ix] + s
+                        a = image[iy, ix]
+                        grown = kernel_grad[ky, kx][:, group] + dz[group][None, :] * a[:, None]
+                        kernel_grad[ky, kx][:, group] = np.where((a != 0)[:, None], grown,
+                                                                 kernel_grad[ky, kx][:, group])
     return dx.ravel(), (kernel_grad, bias_grad)
 
 
@@ -175,7 +181,8 @@ def plan(layer: Layer, context: Mapping[str, Any]) -> KindPlan:
                           window.pad_before(layer.in_shape[1], kw, sw, padding)),
                      filters=layer.out_shape[2], filter_items=kh * kw * layer.in_shape[2] + 1,
                      activation=layer.config["activation"], grads_list=f"{layer.name} grads",
-                     dz_list=f"{layer.name} dz")
+                     dz_list=f"{layer.name} dz", group=min(GROUP, layer.out_shape[2]),
+                     full_groups=layer.out_shape[2] // GROUP, rest=layer.out_shape[2] % GROUP)
 
 
 def sprite_lists(p: KindPlan) -> list[str]:
@@ -184,7 +191,7 @@ def sprite_lists(p: KindPlan) -> list[str]:
 
 
 def sprite_variables(p: KindPlan) -> tuple[str, ...]:
-    return TEMPLATE_VARIABLES
+    return (*TEMPLATE_VARIABLES, *(f"{name} {k}" for name in ("sum", "dz") for k in range(1, p.group + 1)))
 
 
 def csv(layer: Layer) -> str:
