@@ -2,9 +2,8 @@
 broadcasts train, test, predict, ...), the Network sprite (sb3gen.loops.project) with the passes
 (templates/loops/passes.sb) and the input format's seam, and the UI (sb3gen.project.ui).
 
-The UI's views read the unrolled engine's layouts: "what it learned" pictures the first layer's weights as
-that engine stores them (one neuron's weights together), while a dense kind keeps Keras' order (one input's
-weights together), so that view is not yet right for a loop project.
+The UI's "what it learned" pictures a first dense layer's neurons (their weights one every n_out items of
+`weights`: the kernel keeps Keras' order); a first conv layer's filters are not pictured right yet.
 """
 
 from __future__ import annotations
@@ -92,7 +91,8 @@ def loop_project(
     sprite = network_sprite(layers, rate=learning_rate, bare=False)
     fmt.add_to(stage, sprite, lang)  # `input`, its tables, `load image (code) into input`
     if with_ui:  # the pad draws into `input` in the input format's form (binary14 or grey28)
-        ui.add_ui(project, settings={**(ui_settings or {}), "input_format": fmt.name}, lang=lang)
+        settings = {**(ui_settings or {}), "input_format": fmt.name, "weight_stride": _weight_stride(layers)}
+        ui.add_ui(project, settings=settings, lang=lang)
     sprite.variables.update({name: 0 for name in PASS_VARIABLES})
     planned = plan_network(layers)
     context = {"c": COMMENTS[lang], "chunk": CHUNK_IMAGES, "layers": planned,
@@ -102,6 +102,13 @@ def loop_project(
     sprite.add_scripts(render_template(PASSES_TEMPLATE, **context), PASSES_TEMPLATE)
     project.sprites.append(sprite)  # last: the editor opens on a small UI sprite
     return project
+
+
+def _weight_stride(layers: Sequence[Layer]) -> int:
+    """How far apart a neuron's weights from one pixel to the next are in `weights`, for the UI's "what it
+    learned" pictures: a dense kernel keeps one input's weights to every neuron together (Keras' order)."""
+    first = next((layer for layer in layers if layer.param_count), None)
+    return first.n_out if first is not None and first.kind == "dense" else 1
 
 
 def _labels(labels: np.ndarray, count: int) -> list[int]:
