@@ -20,7 +20,7 @@ import numpy as np
 
 from sb3gen.errors import Sb3genError
 from sb3gen.importers.h5_reader import Arrays, read_h5_isolated
-from sb3gen.scratch.reader import json_depth
+from sb3gen.untrusted import text_depth
 
 MAX_CONFIG_BYTES = 4_000_000  # a config of a few hundred layers is well under 1 MB
 MAX_CONFIG_DEPTH = 40  # Keras nests a layer's settings about 8 deep
@@ -48,6 +48,8 @@ class WeightReader:
 def parse_config(raw: bytes | str, label: str) -> dict[str, Any]:
     if len(raw) > MAX_CONFIG_BYTES:
         raise Sb3genError(f"{label}: the model's config is {len(raw):,} bytes, over {MAX_CONFIG_BYTES:,}")
+    if text_depth(raw) > MAX_CONFIG_DEPTH:  # counted on the text, before any parsing
+        raise Sb3genError(f"{label}: the model's config is nested more than {MAX_CONFIG_DEPTH} levels deep")
     try:
         value = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError:
@@ -55,8 +57,6 @@ def parse_config(raw: bytes | str, label: str) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise Sb3genError(f"{label}: the model's config is not valid JSON ({reason})") from None
-    if json_depth(value) > MAX_CONFIG_DEPTH:
-        raise Sb3genError(f"{label}: the model's config is nested more than {MAX_CONFIG_DEPTH} levels deep")
     if not isinstance(value, dict) or not isinstance(value.get("config"), dict):
         raise Sb3genError(f"{label}: the model's config is not a Keras model's (no 'config' object)")
     return value
