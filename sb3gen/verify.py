@@ -124,6 +124,13 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
         project_json = sb3.project_json
         sb3.asset_sizes()  # the VM will load every asset: each must decompress within its limit
     extensions = checked_extensions(project_json, str(path))
+    from sb3gen.loops.verify import is_loop_project, verify_loop_project
+
+    if is_loop_project(project_json):  # built on the loop engine (sb3gen/loops/)
+        log(f"verifying {path} in {engine}: a loop project")
+        if extensions:
+            log(f"extensions: {extensions}")
+        return _logged(verify_loop_project(path, project_json, engine=engine, images=images), log)
     data = read_interface(project_json, str(path))
     if images is not None:
         data = data.first(images)
@@ -139,6 +146,10 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
     checks.append(activation_check(data, run, images))
     checks.append(keras_check(data))
     checks.append(train_check(data, run))
+    return _logged(checks, log)
+
+
+def _logged(checks: list[Check], log) -> list[Check]:
     for check in checks:
         log(f"[{'PASS' if check.passed else 'FAIL'}] ({check.number}) {check.title}")
         for line in check.lines:

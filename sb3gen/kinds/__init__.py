@@ -11,7 +11,7 @@ from sb3gen.kinds.base import REQUIRED_PARTS, Imported, Layer, LayerProblem, Sha
 
 __all__ = ["KINDS", "REQUIRED_PARTS", "Imported", "Layer", "LayerProblem", "Shape", "kind", "missing_parts"]
 
-_MODULES: tuple[str, ...] = ()  # module names under sb3gen.kinds, e.g. "dense", "conv2d"
+_MODULES: tuple[str, ...] = ("dense", "activation", "conv2d", "maxpool2d", "avgpool2d", "reshape", "scale")
 
 
 def _load() -> dict[str, ModuleType]:
