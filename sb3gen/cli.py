@@ -70,14 +70,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def error_line(exc: BaseException) -> str:
-    """One line however a message was made (Keras' own are many lines), safe for a terminal."""
+    """One line however a message was made (Keras' own are many lines), safe for a terminal. A model check's
+    report (ModelProblems) keeps one line per problem, each made safe the same way."""
+    from sb3gen.errors import ModelProblems
+
+    if isinstance(exc, ModelProblems):
+        return "\n  ".join(_safe_line(line) for line in [exc.summary, *exc.problems[:MAX_PROBLEM_LINES]])
+    return _safe_line(str(exc))
+
+
+def _safe_line(message: str) -> str:
     from sb3gen.untrusted import one_line, terminal_text
 
-    text = terminal_text(one_line(str(exc)))
+    text = terminal_text(one_line(message))
     return text if len(text) <= ERROR_WIDTH else text[:ERROR_WIDTH] + " [...]"
 
 
 ERROR_WIDTH = 600  # characters of an error line: Keras once gave one of 2,705
+MAX_PROBLEM_LINES = 50  # a model of thousands of bad layers still gets a readable report
 
 
 if __name__ == "__main__":
