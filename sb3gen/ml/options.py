@@ -75,12 +75,6 @@ def add_training(parser) -> None:
                         help="seed for subsets and training, 0 .. 2**32-1 (default: 0)")
 
 
-def training_changes(args: argparse.Namespace) -> dict:
-    """preset_config arguments of add_training's options (None = the preset's)."""
-    return {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
-            "seed": args.seed}
-
-
 def add_data(parser) -> None:
     parser.add_argument("--data", type=Path, metavar="FILE|keras",
                         help="'keras' for Keras' MNIST (its cache ~/.keras/datasets/mnist.npz, else its "
