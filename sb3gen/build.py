@@ -63,8 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          metavar="N", help="round the shipped weights to N significant digits, 3-17 "
                                            "(17 = exact; default: %(default)s); the reference, verify and "
                                            "the accuracy figures use the rounded weights")
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
-                        help="the .sb3 to write (default: %(default)s)")
+    options.add_output(parser, "the .sb3 to write; the side files go next to it (default: %(default)s)",
+                       default=DEFAULT_OUTPUT)
     parser.add_argument("--html", action="store_true",
                         help="also write a standalone HTML page next to it (build/mnist.html: TurboWarp, "
                              "works offline; see `sb3gen html`)")
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     config = preset_config(args.preset,
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
         hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed,
-        **options.arch_changes(args))
+        batch_size=args.batch_size, learning_rate=args.learning_rate, **options.arch_changes(args))
     # Everything that can be refused is refused before the data is read or a network trained; the outputs
     # are written as one set (sb3gen.files.OutputSet): a failure or Ctrl-C leaves the previous set.
     inputs = [(f"--{name}", getattr(args, name)) for name in ("network", "model", "weights", "data")]

@@ -19,8 +19,9 @@ from sb3gen.errors import Sb3genError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sb3", type=Path, help="the .sb3 project")
-    parser.add_argument("-o", "--output", type=Path,
-                        help="the .html page to write (default: next to the .sb3, same name)")
+    from sb3gen.ml.options import add_output  # argparse only: no TensorFlow
+
+    add_output(parser, "the .html page to write (default: next to the .sb3, same name)")
     parser.add_argument("--title", help="the page's title (default: the file's name)")
     parser.add_argument("--drop-extensions", action="store_true",
                         help="write the page of a project that asks for an extension not built into Scratch "

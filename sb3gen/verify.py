@@ -93,10 +93,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", type=int, metavar="N",
                         help="check `test` on the first N test images and a training epoch on the first N "
                              "training images (default: all of them)")
+    from sb3gen.ml.options import add_verbosity  # argparse only: no TensorFlow
+
+    add_verbosity(parser, quiet="print only the last line (how many checks passed, which failed)",
+                  verbose=None)
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print_safely)
+    checks = verify_file(args.file, engine=args.engine, images=args.images,
+                         log=(lambda line: None) if args.quiet else print_safely)
     failed = [c for c in checks if not c.passed]
     print(f"{len(checks) - len(failed)} of {len(checks)} checks passed"
           + (f"; FAILED: {', '.join(f'({c.number})' for c in failed)}" if failed else ""))

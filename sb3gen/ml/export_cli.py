@@ -15,8 +15,8 @@ Numbers are written exactly (Python repr of the float64 value), so reading them 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from sb3gen.ml.options import add_output
 from sb3gen.ml.sources import DEFAULT_NETWORK, add_network_arguments, network_from_args
 
 
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_network_arguments(parser)
     parser.add_argument("--format", choices=["lines", "csv"], default="lines",
                         help="one number per line, or CSV with a heading per layer (default: %(default)s)")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="file to write")
+    add_output(parser, "file to write", required=True)
 
 
 def run(args: argparse.Namespace) -> int:

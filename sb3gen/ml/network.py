@@ -192,13 +192,19 @@ class Network:
     def from_dict(cls, data: dict[str, Any], source: str = "network") -> Network:
         check_network_data(data, source)
         try:
-            return cls(layer_sizes=list(data["layer_sizes"]), hidden_activation=data["hidden_activation"],
-                       weights=np.array(data["weights"], dtype=np.float64),
-                       preprocess=PreprocessSettings.from_dict(data.get("preprocess", {})),
-                       metrics=dict(data.get("metrics", {})),
-                       layer_specs=layer_kinds.specs_from_dicts(data["layers"]) if "layers" in data else None)
+            net = cls(layer_sizes=list(data["layer_sizes"]), hidden_activation=data["hidden_activation"],
+                      weights=np.array(data["weights"], dtype=np.float64),
+                      preprocess=PreprocessSettings.from_dict(data.get("preprocess", {})),
+                      metrics=dict(data.get("metrics", {})),
+                      layer_specs=layer_kinds.specs_from_dicts(data["layers"]) if "layers" in data else None)
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise Sb3genError(f"{source}: malformed network file ({type(exc).__name__}: {exc})") from None
+        config = net.metrics.get("config")
+        if not net.is_mlp and isinstance(config, dict) and config.get("arch") == "cnn":
+            # Earlier files recorded a CNN's training configuration with the MLP's placeholder sizes
+            # (196-64-10); a file written again says the real ones, as TrainConfig.to_dict does now.
+            net.metrics["config"] = {**config, "layer_sizes": list(net.layer_sizes)}
+        return net
 
     @classmethod
     def from_json(cls, text: str | bytes, source: str = "network") -> Network:

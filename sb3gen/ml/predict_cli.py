@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_network_arguments(parser)
     colours = parser.add_mutually_exclusive_group()
     colours.add_argument("--dark-on-light", dest="dark_on_light", action="store_true", default=None,
-                         help="dark digit on a light background (pen on paper)")
+                         help="dark digit on a light background (pen on paper) (default: the picture's "
+                              "border decides)")
     colours.add_argument("--light-on-dark", dest="dark_on_light", action="store_false",
                          help="light digit on a dark background (like MNIST)")
     parser.add_argument("--raw", action="store_true",

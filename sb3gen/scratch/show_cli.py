@@ -10,7 +10,8 @@ import sys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE.sb3", help="the Scratch 3 project to print")
-    parser.add_argument("--target", metavar="NAME", help="print only this sprite (or 'Stage')")
+    parser.add_argument("--target", metavar="NAME",
+                        help="print only this sprite (or 'Stage') (default: every target)")
 
 
 def run(args: argparse.Namespace) -> int:
