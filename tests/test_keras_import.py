@@ -239,3 +239,23 @@ def test_build_refuses_the_bad_model_with_exit_2_and_writes_nothing(tmp_path, ca
                  "  pool 1 (wide_pool): pool 4x4; the blocks run 2x2 and 3x3"):
         assert line in printed.splitlines()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.keras"]
+
+
+def test_channels_first_flatten_reorders_the_dense_after_an_activation(tmp_path):
+    keras = import_keras()
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input(shape=(3, 6, 6)),
+        layers.Conv2D(4, 3, data_format="channels_first"),
+        layers.Flatten(),  # data_format channels_last (the default): flattens channels first here
+        layers.Activation("relu"),
+        layers.Dropout(0.1),
+        layers.Dense(10, activation="softmax"),
+    ])
+    randomize(model)
+    model.save(tmp_path / "cf.keras")
+    imported = import_model(tmp_path / "cf.keras")
+    assert [layer.kind for layer in imported.layers] == ["conv2d", "reshape", "activation", "dense"]
+    x = images(2, (3, 6, 6))
+    for image, want in zip(np.transpose(x, (0, 2, 3, 1)), model.predict(x, verbose=0), strict=True):
+        np.testing.assert_allclose(run_reference(imported, image)[-1], want, atol=1e-5, rtol=0)

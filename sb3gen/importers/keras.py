@@ -190,9 +190,10 @@ class _Builder:
         config = self._keras_view(cls, config, where)
         try:
             arrays = self.weights.arrays(name)
-            if cls == "Dense" and self.reorder is not None and arrays and len(self.reorder) == len(arrays[0]):
-                arrays[0] = arrays[0][self.reorder]
-            self.reorder = None
+            if cls == "Dense" and self.reorder is not None:  # elementwise layers in between keep it pending
+                if arrays and len(self.reorder) == len(arrays[0]):
+                    arrays[0] = arrays[0][self.reorder]
+                self.reorder = None
             imported = module.from_keras(cls, config, arrays, self.shape)
             out = tuple(int(n) for n in module.out_shape(self.shape, imported.config))
         except LayerProblem as problem:
