@@ -203,12 +203,28 @@ class _Builder:
         layer = Layer(module.NAME, len(self.layers) + 1, label, name, self.shape, out,  # type: ignore[arg-type]
                       imported.config, imported.params)
         self.problems.extend(f"{layer.where()}: {text}" for text in module.problems(layer))
+        if module.NAME == "scale" and cls != "BatchNormalization" and not self._along_channels(config, layer):
+            self.problems.append(f"{layer.where()}: it scales along an axis that is not the channels; the "
+                                 "blocks scale per channel (or by one number)")
         if cls == "Flatten" and self.channels_first and self.rank == 3 and not _keeps_order(config):
             self.reorder = flatten_order(self.shape)
         self.layers.append(layer)
         self.shape = layer.out_shape
         self.rank = _rank_after(cls, config, self.rank)
         self.fold_target = len(self.layers) - 1 if module.NAME in FOLDS_INTO else None
+
+    def _along_channels(self, config: dict[str, Any], layer: Layer) -> bool:
+        """Whether a Rescaling's / Normalization's per-value factors run along the channels as sb3gen's scale
+        does (Keras broadcasts them along the last axis, or Normalization's `axis`)."""
+        if all(np.all(p == p[0]) for p in layer.params):
+            return True  # one number for all: any axis
+        axis = config.get("axis", -1)
+        axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+        if self.rank != 3:
+            return axis in (-1, self.rank)
+        if self.channels_first:
+            return axis == 1
+        return axis in (-1, 3)
 
     def _keras_view(self, cls: str, config: dict[str, Any], where: str) -> dict[str, Any]:
         """The config as a channels_last kind reads it (a channels_first Reshape's target turned around)."""
