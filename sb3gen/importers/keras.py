@@ -203,7 +203,7 @@ class _Builder:
         layer = Layer(module.NAME, len(self.layers) + 1, label, name, self.shape, out,  # type: ignore[arg-type]
                       imported.config, imported.params)
         self.problems.extend(f"{layer.where()}: {text}" for text in module.problems(layer))
-        if module.NAME == "scale" and cls != "BatchNormalization" and not self._along_channels(config, layer):
+        if module.NAME == "scale" and not self._along_channels(config, layer):
             self.problems.append(f"{layer.where()}: it scales along an axis that is not the channels; the "
                                  "blocks scale per channel (or by one number)")
         if cls == "Flatten" and self.channels_first and self.rank == 3 and not _keeps_order(config):
@@ -214,8 +214,8 @@ class _Builder:
         self.fold_target = len(self.layers) - 1 if module.NAME in FOLDS_INTO else None
 
     def _along_channels(self, config: dict[str, Any], layer: Layer) -> bool:
-        """Whether a Rescaling's / Normalization's per-value factors run along the channels as sb3gen's scale
-        does (Keras broadcasts them along the last axis, or Normalization's `axis`)."""
+        """Whether the factors of a Rescaling, Normalization or BatchNormalization run along the channels as
+        sb3gen's scale does (Keras broadcasts them along the last axis, or along the layer's `axis`)."""
         if all(np.all(p == p[0]) for p in layer.params):
             return True  # one number for all: any axis
         axis = config.get("axis", -1)
