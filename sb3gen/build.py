@@ -22,6 +22,8 @@ from sb3gen.errors import Sb3genError
 from sb3gen.ml.presets import preset_config
 
 DEFAULT_OUTPUT = Path("build") / "mnist.sb3"
+SIDE_FILES = ("network.json", "subsets.json", "evaluation.json", "evaluation.png", "history.json",
+              "training.png", "test_predictions.png")  # written next to the .sb3 (names fixed)
 DEFAULT_WEIGHT_DIGITS = 3  # the smallest N that loses no held-out accuracy (README: benchmark)
 
 
@@ -47,11 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                               "e^ and ln blocks (default: %(default)s)")
     project.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                          help="language of labels and block comments (default: %(default)s)")
-    project.add_argument("--scratch-learning-rate", type=float,
-                         help="LEARNING_RATE of the per-sample SGD inside Scratch, from the shipped weights "
-                              "and after `randomize weights` (default by kind, from the shipped / random "
+    project.add_argument("--scratch-learning-rate", type=options.rate_or_zero,
+                         help="LEARNING_RATE of the per-sample SGD inside Scratch, >= 0 (0: `train` leaves "
+                              "the weights as they are), from the shipped weights and after `randomize "
+                              "weights` "
+                              "(default by kind, from the shipped / random "
                               "weights: " + rates + ")")
-    project.add_argument("--scratch-learning-rate-decay", type=float,
+    project.add_argument("--scratch-learning-rate-decay", type=options.rate_or_zero,
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default by kind: "
                               + ", ".join(f"{kind} {row.decay:g}" for kind, row in SCRATCH_TRAINING.items())
                               + ")")
@@ -93,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
         **options.arch_changes(args))
     # Everything that can be refused is refused before the data is read or a network trained; the outputs
     # are written as one set (sb3gen.files.OutputSet): a failure or Ctrl-C leaves the previous set.
-    outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example=DEFAULT_OUTPUT.name)
+    inputs = [(f"--{name}", getattr(args, name)) for name in ("network", "model", "weights", "data")]
+    side = SIDE_FILES + ((page_path(args.output).name,) if args.html else ())
+    outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example=DEFAULT_OUTPUT.name,
+                        side=side, inputs=inputs)
     with outputs as out:
         # The network alone must fit first (estimated from its sizes, no compiling): a --model from its
         # configuration, before TensorFlow loads its weights.

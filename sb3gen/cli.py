@@ -62,11 +62,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._module.run(args) or 0)
     except Sb3genError as exc:
-        print(f"sb3gen {args.command}: error: {exc}", file=sys.stderr)
+        print(f"sb3gen {args.command}: error: {error_line(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"sb3gen {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def error_line(exc: BaseException) -> str:
+    """One line however a message was made (Keras' own are many lines), safe for a terminal."""
+    from sb3gen.untrusted import one_line, terminal_text
+
+    text = terminal_text(one_line(str(exc)))
+    return text if len(text) <= ERROR_WIDTH else text[:ERROR_WIDTH] + " [...]"
+
+
+ERROR_WIDTH = 600  # characters of an error line: Keras once gave one of 2,705
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
 
     output = args.output or page_path(args.sb3)
     # refuses a folder or a device as -o, writes nothing on failure (sb3gen.files.OutputSet)
-    with OutputSet(output.parent, main=output.name, option="-o", example="mnist.html") as out:
+    # and the input itself as the output (-o A.sb3, or a project named X.html whose default page is X.html)
+    with OutputSet(output.parent, main=output.name, option="-o", example="mnist.html",
+                   inputs=[("project", args.sb3)]) as out:
         size, dropped = write_page(args.sb3, out.path(output.name), args.title or args.sb3.stem,
                                    drop_extensions=args.drop_extensions)
     if dropped:
@@ -59,6 +61,7 @@ def write_page(sb3: Path | bytes, html: Path, title: str, *, drop_extensions: bo
     from sb3gen.vm.packager import PageSettings, package_html
 
     with Sb3File(sb3) as source:  # a one-line refusal for anything that is not a Scratch 3 project
+        source.check_unpacked_total()  # the page carries every asset: 100 of 39 MB each is no page
         project_json, dropped = source.project_json, None
         outside = foreign(requested_extensions(project_json))
         if outside and not drop_extensions:

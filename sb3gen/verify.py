@@ -96,11 +96,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print)
+    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print_safely)
     failed = [c for c in checks if not c.passed]
     print(f"{len(checks) - len(failed)} of {len(checks)} checks passed"
           + (f"; FAILED: {', '.join(f'({c.number})' for c in failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+def print_safely(line: str) -> None:
+    """A report line that may quote the project (block ids, names): one terminal line at most 2,000 long."""
+    from sb3gen.untrusted import terminal_text
+
+    line = terminal_text(line.replace("\n", " "))
+    print(line if len(line) <= 2000 else line[:2000] + " [...]")
 
 
 def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = None,
@@ -109,8 +117,9 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
 
     if images is not None and images < 1:
         raise Sb3genError("--images must be at least 1")
-    if not Path(path).is_file():
-        raise Sb3genError(f"{path}: no such file")
+    from sb3gen.untrusted import check_regular
+
+    check_regular(path, ".sb3 file")  # missing, a folder, a device or a FIFO: one line
     with Sb3File(path) as sb3:  # Sb3genError (exit 2) for anything that is not a readable .sb3
         project_json = sb3.project_json
         sb3.asset_sizes()  # the VM will load every asset: each must decompress within its limit
@@ -176,8 +185,8 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
         raise Sb3genError(f"{label}: not a network project built by sb3gen (no {', '.join(missing[:3])})")
     from sb3gen import layers as layer_kinds
 
+    sizes = check_lists(lists, label)  # lengths and types, before any of them sizes an allocation
     try:
-        sizes = [int(n) for n in lists["layer sizes"]]
         n_inputs = sizes[0]
         specs = [layer_kinds.spec_from_text(t) for t in lists["layer kinds"]] if "layer kinds" in lists \
             else None
@@ -204,6 +213,48 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
         raise Sb3genError(f"{label}: the network lists are malformed ({exc})") from None
     check_consistent(data, label)
     return data
+
+
+def check_lists(lists: dict[str, Any], label: str) -> list[int]:
+    """The layer sizes, after checking what the lists would make verify allocate or loop over: every list
+    within LIMITS' "list items", layer sizes whole numbers, 64 distinct one-letter symbols, every packed image
+    of the right length in those symbols, and no more pixels than LIMITS' "verify pixels"."""
+    from sb3gen.reference.packed import VALUES, scratch_equal, symbol_count
+    from sb3gen.untrusted import LIMITS, short, sized_list, whole_number
+
+    for name, items in lists.items():
+        sized_list(items, f"{label}: list {short(name)}", LIMITS["list items"])
+    sizes = [whole_number(_number_item(n), f"{label}: an item of list 'layer sizes'")
+             for n in sized_list(lists["layer sizes"], f"{label}: list 'layer sizes'", LIMITS["layers"])]
+    if not sizes:
+        raise Sb3genError(f"{label}: list 'layer sizes' is empty")
+    symbols = [str(s) if isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= 9 else s
+               for s in lists["symbols"]]  # a digit symbol re-saved by Scratch as a number
+    if len(symbols) != VALUES or not all(isinstance(s, str) and len(s) == 1 for s in symbols) or any(
+            scratch_equal(a, b) for i, a in enumerate(symbols) for b in symbols[i + 1:]):  # 64: 2,016 pairs
+        raise Sb3genError(f"{label}: list 'symbols' is not {VALUES} distinct letters (the packed images' "
+                          "alphabet)")
+    pixels = (len(lists["train images"]) + len(lists["test images"])) * sizes[0]
+    if pixels > LIMITS["verify pixels"]:
+        raise Sb3genError(f"{label}: the images hold {pixels:,} pixels, more than the "
+                          f"{LIMITS['verify pixels']:,} verify checks")
+    letters, length = set(symbols), symbol_count(sizes[0])
+    for name in ("train images", "test images"):
+        for number, code in enumerate(lists[name], start=1):
+            if not isinstance(code, str) or len(code) != length or not set(code) <= letters:
+                raise Sb3genError(f"{label}: item {number} of list '{name}' is not {length} letters of "
+                                  "'symbols' (a packed image)")
+    return sizes
+
+
+def _number_item(value: object) -> object:
+    """A list item as Scratch may store it: a number, or its text ("196")."""
+    if isinstance(value, str) and 0 < len(value) <= 20:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def check_consistent(data: ProjectData, label: str) -> None:

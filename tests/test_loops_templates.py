@@ -26,3 +26,15 @@ def test_loop_templates_round_trip_through_show() -> None:
     assert shipped <= used, f"templates not exercised: {sorted(shipped - used)}"
     compiled = compile_project(project)
     check_roundtrip(compiled.project_json, compiled.assets)
+
+
+def test_the_weights_view_pictures_a_first_dense_layer_in_keras_order() -> None:
+    layers = network(1, 196, [partial(dense, n_in=196, units=12, activation="relu"),
+                              partial(dense, n_in=12, units=10, activation="softmax")])
+    images = (np.random.default_rng(0).random((2, 196)) > 0.7).astype(int)
+    project = loop_project(layers, images, np.arange(2), images, np.arange(2))
+    views = next(s for s in project.sprites if s.name == "Views").sources[0].text
+    picture = views[views.index("define draw the picture of neuron"):]
+    # neuron n's weight from pixel k (0-based) is item k x 12 + n + 1 of `weights`
+    assert "set [weight # v] to ((n) - (11))" in picture
+    assert picture.count("change [weight # v] by (12)") == 2 and "change [weight # v] by (1)" not in picture

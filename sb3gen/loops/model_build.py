@@ -1,9 +1,10 @@
 """`sb3gen build --model` for a model the unrolled engine refuses: the Keras front end (sb3gen.importers)
 gives the layers, the loop engine runs them (sb3gen.loops.app), the images follow the model's input:
 
-  784 inputs (28x28, or 28x28x1): grey 28x28, x / 255 quantized as the stored images are (no UI yet: the pad
-                                  draws the binary 14x14 input)
-  196 inputs (14x14): the articles' binarised 14x14 images (the default preprocessing) with the UI
+  784 inputs (28x28, or 28x28x1): grey 28x28, x / 255 quantized as the stored images are
+  196 inputs (14x14): the articles' binarised 14x14 images (the default preprocessing)
+The UI's pad draws into `input` in the same form. Train and Test get a smaller share of the images when a pass
+would take longer than about 10 minutes in the editor (sb3gen.loops.share).
 
 Everything that can be refused is refused before the data is read: the model's problems, a kind whose blocks
 are not written yet, an input size neither format gives, the website's limits (the packer).
@@ -106,6 +107,7 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
     from sb3gen.files import OutputSet
     from sb3gen.loops import reference
     from sb3gen.loops.app import loop_project
+    from sb3gen.loops.share import measure, share
     from sb3gen.ml.dataset import load_mnist
     from sb3gen.ml.subsets import held_out_indices, project_subsets
     from sb3gen.scratch import compile_project, pack_sb3
@@ -120,10 +122,14 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
             raise Sb3genError(f"{refusal}\nthe loop engine cannot build it either: {loop_refusal}") from None
         print(f"the unrolled engine refuses it ({refusal}); building it on the loop engine: "
               + ", ".join(f"{layer.name} {layer.out_shape}" for layer in layers))
-        n_train = args.train_images if args.train_images is not None else DEFAULT_TRAIN_IMAGES
-        n_test = args.test_images if args.test_images is not None else DEFAULT_TEST_IMAGES
         dataset = load_mnist(args.data, log=print)
         held_out = held_out_indices(dataset.labels, dataset.test_start)
+        # the share rule (sb3gen.loops.share): measured on a held-out image in the project's own blocks
+        cost = measure(layers, fmt, model_images(fmt, dataset.images[held_out[:1]])[0],
+                       int(dataset.labels[held_out[0]]))
+        n_train, train_text = share(args.train_images, DEFAULT_TRAIN_IMAGES, cost.train, "--train-images")
+        n_test, test_text = share(args.test_images, DEFAULT_TEST_IMAGES, cost.test, "--test-images")
+        print(f"{train_text}\n{test_text}")
         train_idx, test_idx = project_subsets(dataset.labels, held_out, n_train, min(n_test, len(held_out)),
                                               args.seed)
         train = model_images(fmt, dataset.images[train_idx])
@@ -132,8 +138,7 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
         print(f"accuracy in Scratch (reference) {accuracy:.1f}% on the project's {len(test_idx):,} test "
               "images")
         project = loop_project(layers, train, dataset.labels[train_idx], test, dataset.labels[test_idx],
-                               input_format=fmt, lang=args.lang, test_accuracy=accuracy,
-                               with_ui=fmt is BINARY14)
+                               input_format=fmt, lang=args.lang, test_accuracy=accuracy)
         sb3 = pack_sb3(compile_project(project))  # refuses what is over the website's limits
         out.write_bytes(args.output.name, sb3)
         if getattr(args, "html", False):

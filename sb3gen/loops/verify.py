@@ -31,8 +31,12 @@ GREY_TABLES = ("grey counts", "grey levels")
 
 
 def is_loop_project(project_json: dict) -> bool:
+    """Whether the stage has the list `loop layers` (an untrusted file may hold anything: no is no)."""
     stage = _stage(project_json)
-    return stage is not None and any(entry[0] == LIST_NAME for entry in stage.get("lists", {}).values())
+    lists = stage.get("lists") if stage is not None else None
+    if not isinstance(lists, dict):
+        return False
+    return any(isinstance(entry, list) and entry[:1] == [LIST_NAME] for entry in lists.values())
 
 
 @dataclass
@@ -49,7 +53,9 @@ class LoopData:
 
 def _stage(project_json: dict) -> dict | None:
     targets = project_json.get("targets") if isinstance(project_json, dict) else None
-    return next((t for t in targets or [] if isinstance(t, dict) and t.get("isStage")), None)
+    if not isinstance(targets, list):
+        return None
+    return next((t for t in targets if isinstance(t, dict) and t.get("isStage")), None)
 
 
 def read_loop_project(project_json: dict, label: str, images: int | None) -> LoopData:
@@ -72,7 +78,7 @@ def read_loop_project(project_json: dict, label: str, images: int | None) -> Loo
         return LoopData(layers, fmt, lists, variables, train, test,
                         np.array(lists["train labels"], dtype=np.int64),
                         np.array(lists["test labels"], dtype=np.int64))
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise Sb3genError(f"{label}: not a loop project sb3gen wrote ({type(exc).__name__}: {exc})") from None
 
 

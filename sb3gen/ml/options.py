@@ -7,11 +7,13 @@ Each function adds one family of options to a parser or argument group; values a
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from sb3gen.errors import Sb3genError
 from sb3gen.ml.network import HIDDEN_ACTIVATIONS, parse_layer_sizes
 from sb3gen.ml.presets import ARCHITECTURES, PRESETS
+from sb3gen.untrusted import LIMITS
 
 SEED_LIMIT = 2**32  # numpy's and Keras' seeds are 0 .. 2**32 - 1
 
@@ -85,7 +87,32 @@ def number_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"{text!r} is not whole numbers separated by commas") from None
     if not values or any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"{text!r} needs positive whole numbers")
+    if len(values) > LIMITS["layers"] or max(values) > LIMITS["layer size"]:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: at most {LIMITS['layers']} numbers of at most "
+                                         f"{LIMITS['layer size']:,}")
     return values
+
+
+def rate_value(text: str, *, zero: bool) -> float:
+    """A learning rate or decay: a finite number, positive (or 0 when `zero` allows it), checked while
+    parsing so that nothing trains with NaN or writes a negative rate into a project."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0 or value == 0 and not zero:
+        wanted = "a finite number >= 0" if zero else "a finite number > 0"
+        raise argparse.ArgumentTypeError(f"{text!r} must be {wanted}")
+    return value
+
+
+def learning_rate(text: str) -> float:
+    return rate_value(text, zero=False)
+
+
+def rate_or_zero(text: str) -> float:
+    """0 is allowed: no training inside Scratch (LEARNING_RATE 0 leaves the weights as shipped), no decay."""
+    return rate_value(text, zero=True)
 
 
 def weight_digits(text: str) -> int:

@@ -1,6 +1,7 @@
 """Classify a picture of a digit and print each class's percentage.
 
-The picture (PNG or any format Pillow reads, any size) is seen the way the project's pad sees a drawing:
+The picture (PNG, JPEG, GIF, BMP, WebP, TIFF or PPM; at most 100 million pixels, sides at most 16:1)
+is seen the way the project's pad sees a drawing:
 made light ink on a dark background like MNIST (--dark-on-light pictures are inverted; by default the
 picture's border decides), its strokes found (the ink's skeleton) and normalised like MNIST by the pad's own
 code (the strokes drawn again into 20x20 with the pad's pen, whatever the picture's pen width; the centre of

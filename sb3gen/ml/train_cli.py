@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_arch(parser)
     options.add_training(parser)
     parser.add_argument("--batch-size", type=options.positive_int, help="images per Adam step")
-    parser.add_argument("--learning-rate", type=float, help="Adam's learning rate")
+    parser.add_argument("--learning-rate", type=options.learning_rate, help="Adam's learning rate (> 0)")
     options.add_data(parser)
     options.add_image_counts(parser)
     parser.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
     # The outputs are one set (sb3gen.files.OutputSet): an unwritable --out is refused before training, and
     # a failure or Ctrl-C leaves the previous set.
-    with OutputSet(args.out, option="--out") as out:
+    side = ("network.json", "subsets.json", "history.json", "evaluation.json")
+    with OutputSet(args.out, option="--out", side=side, inputs=[("--data", args.data)]) as out:
         print(f"training {config.shape_text}, {config.epochs} "
               f"epochs, batch {config.batch_size}, seed {config.seed}"
               f"{', inverted input' if config.invert else ''}")

@@ -129,7 +129,7 @@ def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
         _bars_sprite(t),
         _progress_sprite(t),
         _views_sprite(t, stage.lists["layer sizes"], str(stage.variables["hidden activation"]),
-                      stage.lists.get("layer kinds")),
+                      stage.lists.get("layer kinds"), int(settings.get("weight_stride", 1))),
         *(_button_sprite(button, t, font_size) for button in BUTTONS),
     ])
     project.monitors.extend(_monitors())
@@ -208,7 +208,7 @@ def _bars_sprite(t: dict[str, str]) -> Sprite:
 
 
 def _views_sprite(t: dict[str, str], layer_sizes: list[int], hidden_activation: str,
-                  layer_kinds: list[str] | None = None) -> Sprite:
+                  layer_kinds: list[str] | None = None, weight_stride: int = 1) -> Sprite:
     """Draws the views; the pictures are of the first layer's units (its weights start the flat list): an
     MLP's hidden neurons (a weight per input pixel), or a CNN's first conv filters (their 3x3 kernels)."""
     n_inputs = int(layer_sizes[0])
@@ -234,7 +234,8 @@ def _views_sprite(t: dict[str, str], layer_sizes: list[int], hidden_activation: 
                "wrong_hue": WRONG_HUE, "digit_width": L.SMALL_DIGIT_WIDTH, "n_inputs": n_inputs,
                "grid": grid, "shown_neurons": min(neurons, grid.columns * grid.rows), "origin_x": origin_x,
                "origin_y": origin_y, "positive_hue": POSITIVE_HUE, "negative_hue": NEGATIVE_HUE,
-               "lit_hue": LIT_HUE, "relu": relu, "maps": maps, "picture_weights": side * side}
+               "lit_hue": LIT_HUE, "relu": relu, "maps": maps, "picture_weights": side * side,
+               "weight_stride": weight_stride}
     sprite.add_scripts(render_template("ui/views.sb", **context), "ui/views.sb")
     return sprite
 
