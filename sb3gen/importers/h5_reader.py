@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from sb3gen.errors import Sb3genError
+from sb3gen.untrusted import limit
 
-MAX_VALUES = 20_000_000  # weight values read in all (sb3gen's models stay under 200,000)
+MAX_VALUES = limit("model weights")  # weight values read in all (sb3gen's models stay under 200,000)
 MAX_ARRAY_AXES = 4
 MAX_GROUPS = 10_000
 CHILD_TIMEOUT_S = 300

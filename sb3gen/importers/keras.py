@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from sb3gen.errors import Sb3genError
+from sb3gen.errors import ProblemReport
 from sb3gen.importers import keras_config
 from sb3gen.importers.keras_files import WeightReader, open_model
 from sb3gen.kinds import KINDS, Layer, LayerProblem, Shape
@@ -287,7 +287,7 @@ def import_keras_model(path: str | Path) -> ImportedModel:
     if builder.problems:
         count = len(builder.problems)
         plural = "s" if count > 1 else ""
-        raise Sb3genError(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it is:"
-                          "\n  " + "\n  ".join(builder.problems))
+        raise ProblemReport(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it "
+                            "is:", builder.problems)
     return ImportedModel(tuple(builder.layers), to_channels_last(keras_shape, channels_first), keras_shape,
                          data_format, path.name)
