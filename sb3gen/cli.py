@@ -10,7 +10,7 @@ import sys
 import textwrap
 
 from sb3gen import __version__
-from sb3gen.errors import Sb3genError
+from sb3gen.errors import ProblemReport, Sb3genError
 
 # name -> (module with add_arguments(parser) and run(args) -> int, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._module.run(args) or 0)
     except Sb3genError as exc:
         print(f"sb3gen {args.command}: error: {error_line(exc)}", file=sys.stderr)
+        for problem in report_lines(exc):
+            print(f"  {problem}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"sb3gen {args.command}: interrupted", file=sys.stderr)
@@ -109,13 +111,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def error_line(exc: BaseException) -> str:
-    """One line however a message was made (Keras' own are many lines), safe for a terminal. A model check's
-    report (ModelProblems) keeps one line per problem, each made safe the same way."""
-    from sb3gen.errors import ModelProblems
+    """One line however a message was made (Keras' own are many lines), safe for a terminal; a
+    ProblemReport's headline only (its problems follow, one line each: report_lines)."""
+    return _safe_line(exc.headline if isinstance(exc, ProblemReport) else str(exc))
 
-    if isinstance(exc, ModelProblems):
-        return "\n  ".join(_safe_line(line) for line in [exc.summary, *exc.problems[:MAX_PROBLEM_LINES]])
-    return _safe_line(str(exc))
+
+def report_lines(exc: BaseException) -> list[str]:
+    """A ProblemReport's problems, each one safe line (at most REPORT_LINES, then how many more)."""
+    if not isinstance(exc, ProblemReport):
+        return []
+    lines = [_safe_line(problem) for problem in exc.problems[:REPORT_LINES]]
+    if len(exc.problems) > REPORT_LINES:
+        lines.append(f"... and {len(exc.problems) - REPORT_LINES} more")
+    return lines
 
 
 def _safe_line(message: str) -> str:
@@ -126,7 +134,7 @@ def _safe_line(message: str) -> str:
 
 
 ERROR_WIDTH = 600  # characters of an error line: Keras once gave one of 2,705
-MAX_PROBLEM_LINES = 50  # a model of thousands of bad layers still gets a readable report
+REPORT_LINES = 100  # problems printed of a ProblemReport
 
 
 if __name__ == "__main__":

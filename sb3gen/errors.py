@@ -1,5 +1,7 @@
 """Errors a user can act on. The CLI prints their message on one line and exits with their code."""
 
+from collections.abc import Sequence
+
 
 class Sb3genError(Exception):
     """A problem with the user's input or environment, reported without a traceback."""
@@ -13,11 +15,10 @@ class CheckFailed(Sb3genError):
     exit_code = 1
 
 
-class ModelProblems(Sb3genError):
-    """Everything a model check found, one problem per line (each naming its layer), so a user fixes all
-    at once. The CLI prints the summary, then each problem on its own line; other errors stay one line."""
+class ProblemReport(Sb3genError):
+    """A refusal listing several problems (a model's layers): the command line prints the headline, then one
+    line per problem, instead of one joined line that would be cut."""
 
-    def __init__(self, summary: str, problems: list[str]) -> None:
-        self.summary = summary
-        self.problems = list(problems)
-        super().__init__("\n  ".join([summary, *self.problems]))
+    def __init__(self, headline: str, problems: Sequence[str]) -> None:
+        self.headline, self.problems = headline, tuple(problems)
+        super().__init__(headline + "".join(f"\n  {problem}" for problem in self.problems))

@@ -239,3 +239,34 @@ def test_build_refuses_the_bad_model_with_exit_2_and_writes_nothing(tmp_path, ca
                  "  pool 1 (wide_pool): pool 4x4; the blocks run 2x2 and 3x3"):
         assert line in printed.splitlines()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.keras"]
+
+
+def test_channels_first_flatten_reorders_the_dense_after_an_activation(tmp_path):
+    keras = import_keras()
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input(shape=(3, 6, 6)),
+        layers.Conv2D(4, 3, data_format="channels_first"),
+        layers.Flatten(),  # data_format channels_last (the default): flattens channels first here
+        layers.Activation("relu"),
+        layers.Dropout(0.1),
+        layers.Dense(10, activation="softmax"),
+    ])
+    randomize(model)
+    model.save(tmp_path / "cf.keras")
+    imported = import_model(tmp_path / "cf.keras")
+    assert [layer.kind for layer in imported.layers] == ["conv2d", "reshape", "activation", "dense"]
+    x = images(2, (3, 6, 6))
+    for image, want in zip(np.transpose(x, (0, 2, 3, 1)), model.predict(x, verbose=0), strict=True):
+        np.testing.assert_allclose(run_reference(imported, image)[-1], want, atol=1e-5, rtol=0)
+
+
+def test_per_channel_scaling_along_another_axis_is_refused(tmp_path):
+    keras = import_keras()
+    model = keras.Sequential([keras.Input(shape=(5, 5, 5)),  # 5 channels and 5 columns: the sizes fit
+                              keras.layers.Normalization(axis=-1, mean=[0.1, 0.2, 0.3, 0.4, 0.5],
+                                                         variance=[1.0] * 5, name="by_column"),
+                              keras.layers.Conv2D(2, 3, data_format="channels_first")])
+    model.save(tmp_path / "columns.keras")
+    with pytest.raises(Sb3genError, match=r"scale 1 \(by_column\): it scales along an axis that is not"):
+        import_model(tmp_path / "columns.keras")

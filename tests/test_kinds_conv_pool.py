@@ -140,3 +140,19 @@ def test_conv_and_pool_problems_name_what_works():
                   imported.config)
     assert small.out_shape == (2, 0, 1)
     assert kind("avgpool2d").problems(small) == ["its input 8x2 is smaller than its pool"]
+
+
+def test_every_kind_here_exports_a_csv_naming_its_layer():
+    from sb3gen.kinds import Imported
+    from sb3gen.loops.plan import LayerSpec, assemble
+
+    specs = [LayerSpec("scale", Imported({"channels": 1}, (np.array([2.0]), np.array([-1.0]))), "rescaling"),
+             LayerSpec("maxpool2d", Imported({"pool": (2, 2), "strides": (2, 2), "padding": "same"}), "mp"),
+             LayerSpec("avgpool2d", Imported({"pool": (3, 3), "strides": (1, 1), "padding": "valid"}), "ap"),
+             LayerSpec("reshape", Imported({"target": (1, 1, 1)}), "flatten")]
+    layers = assemble((3, 3, 1), specs)
+    for layer in layers:
+        text = kind(layer.kind).csv(layer)
+        assert text.splitlines()[0] == layer.where()
+    assert kind("scale").csv(layers[0]).splitlines()[1:] == ["channel,a,b", "1,2.0,-1.0"]
+    assert "pool,2x2,strides,2x2,padding,same" in kind("maxpool2d").csv(layers[1])

@@ -47,3 +47,27 @@ def test_article_cnn_runs_and_learns_in_blocks(article_model, engine):
     assert np.array_equal(probabilities, expected.probabilities)
     trained, _, _ = reference.train_step(layers, image, LABEL, RATE)
     assert np.array_equal(np.array(run.stage_lists["weights"], dtype=np.float64), flat_weights(trained))
+
+
+def test_fourth_article_cnn_runs_in_blocks_bit_for_bit(tmp_path):
+    """The fourth article's CNN (10.9 million multiply-adds): forward in both engines, one training step in
+    TurboWarp (17 s of CPU in scratch-vm: left to benchmarks), equal to the reference bit for bit."""
+    from article_models import fourth_article_cnn
+
+    import_keras().utils.set_random_seed(2)
+    model = fourth_article_cnn()
+    model.save(tmp_path / "cnn.keras")
+    layers = list(import_model(tmp_path / "cnn.keras").layers)
+    image = sparse_image(4, 28 * 28, ink=0.2)
+    sb3 = pack_sb3(compile_project(network_project(layers, rate=RATE)))
+    expected = reference.forward(layers, image)
+    keras_logits = model.predict(image.reshape(1, 28, 28).astype("float32"), verbose=0)[0]
+    np.testing.assert_allclose(expected.outputs[-1], keras_logits, atol=1e-5, rtol=0)
+    forward_only = step_actions(image, LABEL)[:3]
+    for engine, actions in (("scratch-vm", forward_only), ("turbowarp", step_actions(image, LABEL))):
+        run = run_many([Case(sb3, actions, timeout_s=900)], engine=engine)[0]
+        for layer, output in zip(layers, expected.outputs, strict=True):
+            got = np.array(run.snapshots[0][NETWORK_SPRITE]["lists"][f"{layer.name} out"], dtype=np.float64)
+            assert np.array_equal(got, output), f"{engine}: {layer.name} out"
+    trained, _, _ = reference.train_step(layers, image, LABEL, RATE)
+    assert np.array_equal(np.array(run.stage_lists["weights"], dtype=np.float64), flat_weights(trained))

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from sb3gen.errors import Sb3genError
+from sb3gen.untrusted import limit
 
-MAX_VALUES = 20_000_000  # weight values read in all (sb3gen's models stay under 200,000)
+MAX_VALUES = limit("model weights")  # weight values read in all (sb3gen's models stay under 200,000)
 MAX_ARRAY_AXES = 4
 MAX_GROUPS = 10_000
 CHILD_TIMEOUT_S = 300
@@ -94,20 +95,32 @@ def read_h5_isolated(source: bytes | Path, legacy: bool, label: str) -> tuple[st
         raise Sb3genError(f"{label}: reading the weights took over {CHILD_TIMEOUT_S} s") from None
     if done.returncode != 0:
         raise Sb3genError(f"{label}: the HDF5 reader crashed on this file (damaged, or not a Keras model)")
-    header_end = done.stdout.find(b"\n")
-    header = json.loads(done.stdout[:header_end])
+    try:
+        return _parse_answer(done.stdout)
+    except (ValueError, KeyError, TypeError) as exc:  # not what the child writes: a broken run
+        raise Sb3genError(f"{label}: the HDF5 reader gave no usable answer ({exc})") from None
+
+
+def _parse_answer(answer: bytes) -> tuple[str | None, Arrays]:
+    header_end = answer.index(b"\n")
+    header = json.loads(answer[:header_end])
     if header.get("error"):
         raise Sb3genError(str(header["error"]))
-    values = np.frombuffer(done.stdout[header_end + 1:], dtype="<f8")
+    values = np.frombuffer(answer[header_end + 1:], dtype="<f8")
     arrays: Arrays = {}
     start = 0
     for key, shapes in header["groups"]:
-        arrays[key] = []
+        arrays[str(key)] = []
         for shape in shapes:
             size = int(np.prod(shape))
-            arrays[key].append(values[start:start + size].reshape(shape).astype(np.float64))
+            if start + size > values.size:
+                raise ValueError("fewer values than the shapes need")
+            arrays[str(key)].append(values[start:start + size].reshape(shape).astype(np.float64))
             start += size
-    return header["config"], arrays
+    if start != values.size:
+        raise ValueError("more values than the shapes need")
+    config = header["config"]
+    return (None if config is None else str(config)), arrays
 
 
 def _child(kind: str, label: str, where: str) -> None:

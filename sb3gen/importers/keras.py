@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from sb3gen.errors import Sb3genError
+from sb3gen.errors import ProblemReport
 from sb3gen.importers import keras_config
 from sb3gen.importers.keras_files import WeightReader, open_model
 from sb3gen.kinds import KINDS, Layer, LayerProblem, Shape
@@ -190,9 +190,10 @@ class _Builder:
         config = self._keras_view(cls, config, where)
         try:
             arrays = self.weights.arrays(name)
-            if cls == "Dense" and self.reorder is not None and arrays and len(self.reorder) == len(arrays[0]):
-                arrays[0] = arrays[0][self.reorder]
-            self.reorder = None
+            if cls == "Dense" and self.reorder is not None:  # elementwise layers in between keep it pending
+                if arrays and len(self.reorder) == len(arrays[0]):
+                    arrays[0] = arrays[0][self.reorder]
+                self.reorder = None
             imported = module.from_keras(cls, config, arrays, self.shape)
             out = tuple(int(n) for n in module.out_shape(self.shape, imported.config))
         except LayerProblem as problem:
@@ -202,12 +203,28 @@ class _Builder:
         layer = Layer(module.NAME, len(self.layers) + 1, label, name, self.shape, out,  # type: ignore[arg-type]
                       imported.config, imported.params)
         self.problems.extend(f"{layer.where()}: {text}" for text in module.problems(layer))
+        if module.NAME == "scale" and not self._along_channels(config, layer):
+            self.problems.append(f"{layer.where()}: it scales along an axis that is not the channels; the "
+                                 "blocks scale per channel (or by one number)")
         if cls == "Flatten" and self.channels_first and self.rank == 3 and not _keeps_order(config):
             self.reorder = flatten_order(self.shape)
         self.layers.append(layer)
         self.shape = layer.out_shape
         self.rank = _rank_after(cls, config, self.rank)
         self.fold_target = len(self.layers) - 1 if module.NAME in FOLDS_INTO else None
+
+    def _along_channels(self, config: dict[str, Any], layer: Layer) -> bool:
+        """Whether the factors of a Rescaling, Normalization or BatchNormalization run along the channels as
+        sb3gen's scale does (Keras broadcasts them along the last axis, or along the layer's `axis`)."""
+        if all(np.all(p == p[0]) for p in layer.params):
+            return True  # one number for all: any axis
+        axis = config.get("axis", -1)
+        axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+        if self.rank != 3:
+            return axis in (-1, self.rank)
+        if self.channels_first:
+            return axis == 1
+        return axis in (-1, 3)
 
     def _keras_view(self, cls: str, config: dict[str, Any], where: str) -> dict[str, Any]:
         """The config as a channels_last kind reads it (a channels_first Reshape's target turned around)."""
@@ -270,7 +287,7 @@ def import_keras_model(path: str | Path) -> ImportedModel:
     if builder.problems:
         count = len(builder.problems)
         plural = "s" if count > 1 else ""
-        raise Sb3genError(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it is:"
-                          "\n  " + "\n  ".join(builder.problems))
+        raise ProblemReport(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it "
+                            "is:", builder.problems)
     return ImportedModel(tuple(builder.layers), to_channels_last(keras_shape, channels_first), keras_shape,
                          data_format, path.name)

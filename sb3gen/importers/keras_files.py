@@ -9,7 +9,6 @@ class name in snake case, numbered from the second of a class: conv2d, conv2d_1,
 
 from __future__ import annotations
 
-import json
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,11 +19,11 @@ import numpy as np
 
 from sb3gen.errors import Sb3genError
 from sb3gen.importers.h5_reader import Arrays, read_h5_isolated
-from sb3gen.untrusted import text_depth
+from sb3gen.untrusted import check_regular, limit, loads_bounded
 
-MAX_CONFIG_BYTES = 4_000_000  # a config of a few hundred layers is well under 1 MB
-MAX_CONFIG_DEPTH = 40  # Keras nests a layer's settings about 8 deep
-MAX_WEIGHTS_FILE_BYTES = 200_000_000
+MAX_CONFIG_BYTES = limit("model config bytes")
+MAX_CONFIG_DEPTH = limit("json depth")  # Keras nests a layer's settings about 10 deep
+MAX_WEIGHTS_FILE_BYTES = limit("model file bytes")
 MAX_ZIP_ENTRIES = 16
 SUFFIXES = (".keras", ".h5", ".hdf5")
 
@@ -46,24 +45,13 @@ class WeightReader:
 
 
 def parse_config(raw: bytes | str, label: str) -> dict[str, Any]:
+    """The config as JSON within sb3gen.untrusted's bounds (size, depth scanned before decoding)."""
     if len(raw) > MAX_CONFIG_BYTES:
         raise Sb3genError(f"{label}: the model's config is {len(raw):,} bytes, over {MAX_CONFIG_BYTES:,}")
-    if text_depth(raw) > MAX_CONFIG_DEPTH:  # counted on the text, before any parsing
-        raise Sb3genError(f"{label}: the model's config is nested more than {MAX_CONFIG_DEPTH} levels deep")
-    try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise Sb3genError(f"{label}: the model's config is nested too deep") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise Sb3genError(f"{label}: the model's config is not valid JSON ({reason})") from None
+    value = loads_bounded(raw, f"{label}: the model's config", MAX_CONFIG_DEPTH)
     if not isinstance(value, dict) or not isinstance(value.get("config"), dict):
         raise Sb3genError(f"{label}: the model's config is not a Keras model's (no 'config' object)")
     return value
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, limit: int, label: str) -> bytes:
@@ -88,8 +76,7 @@ def open_model(path: str | Path) -> Iterator[tuple[dict[str, Any], WeightReader]
     label = path.name
     if path.suffix.lower() not in SUFFIXES:
         raise Sb3genError(f"{path}: a Keras model file ends in .keras or .h5")
-    if not path.is_file():
-        raise Sb3genError(f"{path}: no such model file")
+    check_regular(path, "Keras model file")
     if path.suffix.lower() == ".keras":
         try:
             with zipfile.ZipFile(path) as archive:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sb3gen.errors import Sb3genError
+from sb3gen.errors import ProblemReport, Sb3genError
 from sb3gen.kinds import Layer, kind
 from sb3gen.loops.plan import problems
 from sb3gen.project.inputs import BINARY14, GREY28, InputFormat
@@ -59,7 +59,7 @@ def loop_layers(model: Path) -> list[Layer]:
         if template is not None and not (templates_dir() / template).is_file():
             found.append(f"{layer.where()}: the blocks of the kind {layer.kind!r} are not written yet")
     if found:
-        raise Sb3genError(f"{model.name}: the loop engine cannot run it:\n  " + "\n  ".join(found))
+        raise ProblemReport(f"{model.name}: the loop engine cannot run it:", found)
     return layers
 
 
@@ -118,6 +118,9 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
             layers = rounded(loop_layers(Path(args.model)), args.weight_digits)
             fmt = input_format_for(layers)
             check_weight_sizes(layers)
+        except ProblemReport as loop_refusal:  # its problems stay one line each
+            raise ProblemReport(f"{refusal}; the loop engine cannot build it either: {loop_refusal.headline}",
+                                loop_refusal.problems) from None
         except Sb3genError as loop_refusal:
             raise Sb3genError(f"{refusal}\nthe loop engine cannot build it either: {loop_refusal}") from None
         print(f"the unrolled engine refuses it ({refusal}); building it on the loop engine: "
