@@ -81,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.project.ui_i18n import texts
 
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
+    if args.model is not None:  # a model the unrolled engine refuses goes to the loop engine (sb3gen/loops/)
+        from sb3gen.loops.model_build import old_engine_refusal, run_loop_build
+
+        refusal = old_engine_refusal(args)
+        if refusal is not None:
+            return run_loop_build(args, refusal)
     config = preset_config(args.preset,
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
         hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed,

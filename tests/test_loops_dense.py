@@ -21,10 +21,11 @@ NETWORKS = {
     # the tutorials' MLP shape, small: relu then softmax
     "relu-softmax": lambda: network(1, 196, [partial(dense, n_in=196, units=16, activation="relu"),
                                              partial(dense, n_in=16, units=10, activation="softmax")]),
-    # tanh and sigmoid, a layer without bias, logits out (the network adds the softmax); 20 outputs: 2 groups
+    # tanh and sigmoid, a layer without bias, logits out (the network adds the softmax); 40 outputs: groups
+    # of 32 and 8
     "tanh-sigmoid-logits": lambda: network(2, 196, [
-        partial(dense, n_in=196, units=20, activation="tanh"),
-        partial(dense, n_in=20, units=12, activation="sigmoid", use_bias=False),
+        partial(dense, n_in=196, units=40, activation="tanh"),
+        partial(dense, n_in=40, units=12, activation="sigmoid", use_bias=False),
         partial(dense, n_in=12, units=10, activation="linear")]),
     # standalone activation layers: Dense linear + ReLU layer, Dense + Softmax layer
     "activation-layers": lambda: network(3, 100, [
@@ -46,6 +47,9 @@ def cases():
         layers = make()
         image = sparse_image(seed, layers[0].n_in)
         built[name] = (layers, image, _sb3(layers))
+    # a binarised image: the first layer's groups for 0/1 inputs (no multiplications by 1)
+    layers, _, sb3 = built["tanh-sigmoid-logits"]
+    built["binarised image"] = (layers, (sparse_image(9, layers[0].n_in) > 0).astype(np.float64), sb3)
     return built
 
 
@@ -69,6 +73,8 @@ def test_forward_and_training_step_equal_the_reference(cases, engine):
         assert not np.array_equal(flat_weights(trained), flat_weights(layers))  # the step did learn
         assert np.array_equal(weights, flat_weights(trained)), f"{name} {engine}: weights after one step"
         assert float(run.targets[NETWORK_SPRITE]["variables"]["log sum"]) == log_p
+        not_ones = int(np.sum((image != 0) & (image != 1)))  # 0: the groups for 0/1 inputs ran
+        assert float(run.targets[NETWORK_SPRITE]["variables"]["inputs not 1"]) == not_ones
 
 
 def test_skipped_zero_inputs_keep_their_weights():

@@ -10,6 +10,8 @@ How the blocks run it (templates/kinds/dense.sb), and so this reference:
   input order. Skipping a 0 input changes no sum (sum + 0 x w = sum), and it is what makes a layer over
   sparse inputs (an image's background, relu outputs) cheap. The outputs are computed in groups of up to
   GROUP outputs (one sum variable each), so each listed input is read once per group.
+- the first layer also counts its inputs that are neither 0 nor 1: when there are none (a binarised image),
+  its groups add the weight itself (1 x w = w and step x 1 = step exactly: the same numbers, fewer blocks).
 - backward and update run in one loop with the same groups: per output, dz = the activation's gradient
   (sb3gen.kinds.activation_math), step = dz x learning rate, bias = bias - step; per listed input i, the
   input's error gains w x dz (old weight, outputs in ascending order, starting from 0) and then
@@ -33,9 +35,10 @@ NAME = "dense"
 LABEL = "dense"
 KERAS_CLASSES = ("Dense",)
 TEMPLATE = "kinds/dense.sb"
+RANDOM_INIT = "he"  # the template's randomize(plan): kernel U(+-sqrt(6 / n_in)), biases 0
 UPDATE_IN_BACKWARD = True  # see backward and update above: one loop in the blocks
 SCAN = 8  # inputs tested for 0 per pass of the forward's first loop
-GROUP = 16  # outputs per group: sum variables `sum 1` .. `sum 16` of the Network sprite
+GROUP = 32  # outputs per group: sum variables `sum 1` .. `sum 32` of the Network sprite
 
 
 def from_keras(class_name: str, config: Mapping[str, Any], weights: Sequence[np.ndarray],
@@ -154,6 +157,28 @@ class DensePlan:
     rest: int  # outputs in the last, smaller group (0: none)
 
     @property
+    def init_limit(self) -> str:
+        return repr(float(np.sqrt(6.0 / self.n_in)))
+
+    @property
+    def init_limit_text(self) -> str:
+        return f"{np.sqrt(6.0 / self.n_in):.3g}"
+
+    @property
+    def checks_ones(self) -> bool:
+        """The first layer: its input may be a binarised image (every input 0 or 1)."""
+        return self.in_error_list is None
+
+    @property
+    def variants(self) -> list[bool]:
+        """The group blocks to render: general, and for 0/1 inputs (without the multiplications by 1)."""
+        return [True, False] if self.checks_ones else [False]
+
+    @property
+    def single_group(self) -> bool:
+        return self.n_out <= self.group
+
+    @property
     def group_sizes(self) -> list[int]:
         return sorted({size for size in (self.group if self.full_groups else 0, self.rest) if size})
 
@@ -178,6 +203,10 @@ def plan(layer: Layer, context: Any) -> DensePlan:
 def sprite_lists(p: DensePlan) -> list[str]:
     """The Network sprite's lists this layer uses besides its output and error lists."""
     return [p.nonzero_numbers, p.nonzero_rows, p.nonzero_values, p.nonzero_errors]
+
+
+def sprite_variables(p: DensePlan) -> list[str]:
+    return ["inputs not 1"] if p.checks_ones else []
 
 
 def csv(layer: Layer) -> str:

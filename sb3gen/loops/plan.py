@@ -112,6 +112,11 @@ class PlannedLayer:
         return self.module.TEMPLATE
 
     @property
+    def randomizes(self) -> bool:
+        """Whether the kind's template has randomize(plan) (`<name> randomize`, for `randomize weights`)."""
+        return self.layer.param_count > 0 and hasattr(self.module, "RANDOM_INIT")
+
+    @property
     def separate_update(self) -> bool:
         """Whether `learn from label` calls `<name> update` after every backward (a kind with
         UPDATE_IN_BACKWARD changes its weights inside its own backward, after they gave their errors)."""

@@ -33,7 +33,9 @@ _ICON = """<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBo
 """
 
 
-def network_sprite(layers: Sequence[Layer], *, rate: float = DEFAULT_RATE) -> Sprite:
+def network_sprite(layers: Sequence[Layer], *, rate: float = DEFAULT_RATE, bare: bool = True) -> Sprite:
+    """bare: the broadcasts `predict` and `learn` run the blocks alone (network_project); else the passes
+    of sb3gen.loops.app provide them."""
     planned = plan_network(layers)
     sprite = Sprite(name=NETWORK_SPRITE, visible=False, x=200, y=150)
     sprite.costumes.append(Costume.svg("network", _ICON))
@@ -49,7 +51,7 @@ def network_sprite(layers: Sequence[Layer], *, rate: float = DEFAULT_RATE) -> Sp
             sprite.variables.setdefault(name, 0)
     text = render_template(TEMPLATE, layers=planned, last=planned[-1], n_inputs=layers[0].n_in,
                            n_classes=layers[-1].n_out, ends_in_softmax=ends_in_softmax(layers),
-                           log_floor=repr(NATIVE_LOG_FLOOR))
+                           log_floor=repr(NATIVE_LOG_FLOOR), bare=bare)
     sprite.add_scripts(text, TEMPLATE)
     return sprite
 

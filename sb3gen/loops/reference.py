@@ -23,6 +23,7 @@ from sb3gen.kinds.activation_math import softmax
 from sb3gen.loops.plan import ends_in_softmax
 from sb3gen.reference.jsmath import js_log
 from sb3gen.reference.network import NATIVE_LOG_FLOOR
+from sb3gen.reference.schedule import EpochPlan
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,21 @@ def train_step(layers: Sequence[Layer], image: np.ndarray, label: int,
     grads.reverse()
     updated = [kind(layer.kind).update(layer, g, rate) for layer, g in zip(layers, grads, strict=True)]
     return updated, log_probability(result.probabilities[label]), result
+
+
+def train_epoch(layers: Sequence[Layer], images: np.ndarray, labels: np.ndarray,
+                plan: EpochPlan) -> tuple[list[Layer], float]:
+    """One `train` epoch over the plan's order at its rate (sb3gen.reference.schedule): (layers, `loss`)."""
+    current = list(layers)
+    log_sum = 0.0
+    for image in plan.order:
+        current, log_p, _ = train_step(current, images[image - 1], int(labels[image - 1]), plan.rate)
+        log_sum = log_sum + log_p
+    return current, 0.0 - log_sum / len(labels)
+
+
+def test(layers: Sequence[Layer], images: np.ndarray, labels: np.ndarray) -> tuple[list[int], float]:
+    """`test`: every image's prediction, and accuracy = correct x 100 / images."""
+    predictions = [forward(layers, image).prediction for image in images]
+    correct = sum(int(p == int(label)) for p, label in zip(predictions, labels, strict=True))
+    return predictions, correct * 100 / len(labels)

@@ -1,0 +1,119 @@
+"""The whole project on the loop engine: the stage interface of sb3gen/project/network.py (lists, variables,
+broadcasts train, test, predict, ...), the Network sprite (sb3gen.loops.project) with the passes
+(templates/loops/passes.sb) and the input format's seam, and the UI (sb3gen.project.ui).
+
+The UI's views read the unrolled engine's layouts: "what it learned" pictures the first layer's weights as
+that engine stores them (one neuron's weights together), while a dense kind keeps Keras' order (one input's
+weights together), so that view is not yet right for a loop project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sb3gen.errors import Sb3genError
+from sb3gen.kinds import Layer
+from sb3gen.loops.plan import flat_weights, plan_network
+from sb3gen.loops.project import network_sprite
+from sb3gen.project import ui
+from sb3gen.project.comments import COMMENTS
+from sb3gen.project.inputs import BINARY14, InputFormat
+from sb3gen.project.network import (
+    CHUNK_IMAGES,
+    DEFAULT_SHUFFLE_SEED,
+    MIXED_TRAINING_IMAGES,
+    MY_DIGITS_EPOCHS,
+    STEPS_PER_CORRECTION,
+)
+from sb3gen.reference import packed, schedule
+from sb3gen.scratch import Project, Stage, render_template
+
+PASSES_TEMPLATE = "loops/passes.sb"
+MY_DIGITS_TEMPLATE = "loops/my_digits_binary.sb"
+MY_DIGIT_VARIABLES = ("code", "pixel", "symbol value", "bit value")
+PASS_VARIABLES = ("position", "image", "swap with", "swapped", "correct", "seconds", "start time",
+                  "chunk size", "images to do", "my digit", "cell", "digit", "images of digit")
+DEFAULT_LEARNING_RATE = 0.01  # going on from trained weights: small steps keep what they learned
+DEFAULT_RANDOM_START_RATE = 0.05  # after `randomize weights` (He weights, relu MLP: project/network.py)
+DEFAULT_TEACHING_RATE = 0.05
+
+
+def loop_project(
+    layers: Sequence[Layer],
+    train_images: np.ndarray,
+    train_labels: np.ndarray,
+    test_images: np.ndarray,
+    test_labels: np.ndarray,
+    *,
+    input_format: InputFormat = BINARY14,
+    lang: str = "en",
+    learning_rate: float = DEFAULT_LEARNING_RATE,
+    random_start_rate: float = DEFAULT_RANDOM_START_RATE,
+    teaching_rate: float = DEFAULT_TEACHING_RATE,
+    learning_rate_decay: float = 1.0,
+    shuffle_seed: int = DEFAULT_SHUFFLE_SEED,
+    ui_settings: dict[str, Any] | None = None,
+    test_accuracy: float | None = None,
+    with_ui: bool = True,
+) -> Project:
+    """Images are (N, n_inputs) arrays in the input format's values (binary: 0/1; grey: 0..1).
+    The input format (sb3gen.project.inputs) gives `load image (code) into input`; a binary one also keeps
+    a correction's drawing in `my digits` (templates/loops/my_digits_binary.sb), a grey one only learns it."""
+    fmt = input_format
+    if layers[0].n_in != fmt.n_inputs:
+        raise Sb3genError(f"the network takes {layers[0].n_in} inputs; the input format {fmt.name!r} gives "
+                          f"{fmt.n_inputs}")
+    if not 1 <= shuffle_seed < schedule.MODULUS:
+        raise Sb3genError(f"the shuffle seed must be 1 to 2147483646, not {shuffle_seed}")
+    weights = [float(w) for w in flat_weights(layers).tolist()]
+    first_activation = str(layers[0].config.get("activation", "linear"))
+    stage = Stage()
+    stage.lists.update({
+        "weights": list(weights), "shipped weights": list(weights),
+        "layer sizes": [layers[0].n_in, *(layer.n_out for layer in layers if layer.kind == "dense")],
+        "activations": [],
+        "train images": fmt.encode(train_images), "train labels": _labels(train_labels, len(train_images)),
+        "test images": fmt.encode(test_images), "test labels": _labels(test_labels, len(test_images)),
+        "probabilities": [], "predictions": [],
+        "order": [], "my digits": [], "my labels": [], "confusion": [], "digit accuracy": [], "mistakes": [],
+    })
+    stage.variables.update({
+        "accuracy": 0 if test_accuracy is None else test_accuracy, "loss": 0, "epoch": 0, "prediction": 0,
+        "LEARNING_RATE": float(learning_rate), "LEARNING_RATE_DECAY": float(learning_rate_decay),
+        "random state": int(shuffle_seed), "images done": 0, "images total": 0, "seconds left": "",
+        "busy": 0, "progress": 0, "images per second": 0, "hidden activation": first_activation,
+        "packed image": "", "right digit": 0, "steps per correction": STEPS_PER_CORRECTION,
+        "my digits epochs": MY_DIGITS_EPOCHS, "mixed training images": MIXED_TRAINING_IMAGES,
+        "mix cursor": 0, "accuracy before": 0, "TEACHING_RATE": float(teaching_rate),
+    })
+    project = Project(stage=stage, sprites=[])
+    sprite = network_sprite(layers, rate=learning_rate, bare=False)
+    fmt.add_to(stage, sprite, lang)  # `input`, its tables, `load image (code) into input`
+    if with_ui:
+        ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
+    sprite.variables.update({name: 0 for name in PASS_VARIABLES})
+    stores_my_digits = fmt.kind == "binary"
+    if stores_my_digits:
+        sprite.variables.update({name: 0 for name in MY_DIGIT_VARIABLES})
+    planned = plan_network(layers)
+    context = {"c": COMMENTS[lang], "chunk": CHUNK_IMAGES, "layers": planned,
+               "out_lists": [item.context.out_list for item in planned],
+               "learning_rate": repr(float(learning_rate)),
+               "random_start_rate": repr(float(random_start_rate)), "n_inputs": fmt.n_inputs,
+               "stores_my_digits": stores_my_digits, "n_symbols": packed.symbol_count(fmt.n_inputs),
+               "bits_per_symbol": packed.BITS_PER_SYMBOL}
+    sprite.add_scripts(render_template(PASSES_TEMPLATE, **context), PASSES_TEMPLATE)
+    if stores_my_digits:
+        sprite.add_scripts(render_template(MY_DIGITS_TEMPLATE, **context), MY_DIGITS_TEMPLATE)
+    project.sprites.append(sprite)  # last: the editor opens on a small UI sprite
+    return project
+
+
+def _labels(labels: np.ndarray, count: int) -> list[int]:
+    values = np.asarray(labels).astype(np.int64).ravel()
+    if values.size != count:
+        raise Sb3genError(f"{count} images but {values.size} labels")
+    return values.tolist()
