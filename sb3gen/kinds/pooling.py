@@ -38,7 +38,7 @@ def out_shape(in_shape: Shape, config: Mapping[str, Any]) -> Shape:
 
 def problems(layer: Layer) -> list[str]:
     (ph, pw), strides, padding = layer.config["pool"], layer.config["strides"], layer.config["padding"]
-    found = []
+    found = list(layer.config.get("refused", ()))
     if ph != pw or ph not in POOL_SIDES:
         found.append(f"pool {ph}x{pw}; the blocks run 2x2 and 3x3")
     if any(s not in STRIDES for s in strides) and tuple(strides) != (ph, pw):  # default strides: the pool's
@@ -109,6 +109,4 @@ def from_onnx(attributes: Mapping[str, Any], in_shape: Shape, average: bool) -> 
         refused.append(f"dilations {list(attributes['dilations'])}; the blocks run dilation 1 only")
     if average and padding == "same" and int(attributes.get("count_include_pad", 0)):
         refused.append("count_include_pad=1 with pads; the blocks divide by the cells inside the input")
-    if refused:
-        raise LayerProblem("; ".join(refused))
-    return Imported({"pool": pool, "strides": strides, "padding": padding})
+    return Imported({"pool": pool, "strides": strides, "padding": padding, "refused": tuple(refused)})
