@@ -29,7 +29,10 @@ DEFAULT_TEST_IMAGES = 1000
 
 
 def old_engine_refusal(args: argparse.Namespace) -> str | None:
-    """Why the unrolled engine refuses --model (its size estimate, its loader, its layer check), or None."""
+    """Why the unrolled engine refuses --model (its size estimate, its loader, its layer check), or None;
+    "" for an ONNX model, which only the loop engine reads."""
+    if Path(args.model).suffix.lower() == ".onnx":
+        return ""
     from sb3gen.build import check_blocks_run, load_network
     from sb3gen.ml.model_file import peek_layer_sizes
     from sb3gen.project.estimate import check_fits
@@ -117,8 +120,11 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
             fmt = input_format_for(layers)
             check_weight_sizes(layers)
         except Sb3genError as loop_refusal:
+            if not refusal:
+                raise
             raise Sb3genError(f"{refusal}\nthe loop engine cannot build it either: {loop_refusal}") from None
-        print(f"the unrolled engine refuses it ({refusal}); building it on the loop engine: "
+        why = f"the unrolled engine refuses it ({refusal}); " if refusal else ""
+        print(f"{why}building it on the loop engine: "
               + ", ".join(f"{layer.name} {layer.out_shape}" for layer in layers))
         n_train = args.train_images if args.train_images is not None else DEFAULT_TRAIN_IMAGES
         n_test = args.test_images if args.test_images is not None else DEFAULT_TEST_IMAGES
