@@ -38,8 +38,8 @@ def third_article_mlp(seed: int, hidden: int = 128) -> tuple[onnx.ModelProto, li
              helper.make_node("Div", ["/Sub_output_0", "std"], ["/Div_output_0"], name="/Div"),
              helper.make_node("Flatten", ["/Div_output_0"], ["/flatten/Flatten_output_0"],
                               name="/flatten/Flatten", axis=1)]
-    ends = ["/Div_output_0", "/flatten/Flatten_output_0"]
-    x = ends[-1]
+    ends = ["/Div_output_0", "/Div_output_0"]  # a Flatten stands for its input map (see small_cnn)
+    x = "/flatten/Flatten_output_0"
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:], strict=False), start=1):
         bound = 1 / np.sqrt(n_in)  # nn.Linear's initialisation
         inits += [_init(f"layer{i}.weight", rng.uniform(-bound, bound, (n_out, n_in))),

@@ -17,18 +17,25 @@ from onnx_models import MEAN, STD, evaluate, save, small_cnn, third_article_mlp
 from sb3gen.cli import main
 from sb3gen.errors import Sb3genError
 from sb3gen.importers import import_model, onnx_files
+from sb3gen.importers.onnx_check import TOLERANCE, layer_differences
 from sb3gen.loops import reference
 
 
 @pytest.mark.parametrize("build", [third_article_mlp, small_cnn])
 def test_every_layer_equals_the_onnx_reference_evaluator(tmp_path, build):
     model, ends = build(seed=5)
-    layers = list(import_model(save(model, tmp_path, "model.onnx")).layers)
-    assert len(layers) == len(ends)
-    for image in images(4, (784,), seed=6):
-        got = reference.forward(layers, image.astype(np.float64)).outputs
+    path = save(model, tmp_path, "model.onnx")
+    imported = import_model(path)
+    layers = list(imported.layers)
+    assert imported.ends == tuple(ends)  # which graph tensor each layer stands for
+    inputs = images(4, (784,), seed=6).astype(np.float64)
+    for image in inputs:
+        got = reference.forward(layers, image).outputs
         for layer, mine, want in zip(layers, got, evaluate(model, ends, image), strict=True):
             np.testing.assert_allclose(mine, want, atol=1e-5, rtol=0, err_msg=layer.where())
+    differences = layer_differences(path, imported, layers, inputs)
+    assert len(differences) == len(layers) and max(differences) < TOLERANCE
+    assert max(differences) > 0  # float32 in ONNX, float64 in the reference: compared, not copied
 
 
 def test_the_mlp_is_the_articles_layers_with_normalize_as_one_scale(tmp_path):

@@ -39,6 +39,14 @@ FOLDS_INTO = ("conv2d", "dense")
 FLAT_AFTER_FLATTEN = ("Gemm", "MatMul", *PASS_OPS, *ACTIVATION_OPS)
 
 
+@dataclass(frozen=True)
+class OnnxModel(ImportedModel):
+    """keras_input_shape holds the ONNX input's shape without the batch axis."""
+
+    input_name: str = "input"
+    ends: tuple[str, ...] = ()  # per layer: the graph's tensor equal to its output (NCHW maps channels last)
+
+
 def onnx_ops() -> dict[str, ModuleType]:
     return {op: module for module in KINDS.values() for op in module.ONNX_OPS}
 
@@ -83,6 +91,7 @@ class _Builder:
     fold_target: int | None = None  # the conv/dense a following BatchNormalization/Add/activation folds into
     scale_open: bool = False  # the last layer is a scale that a following Sub/Div/Mul/Add joins
     reshaped_rank: int = 0  # axes of the last Reshape's target
+    ends: list[str] = field(default_factory=list)  # per layer: the tensor equal to its output (OnnxModel)
 
     def add(self, index: int, node: Any) -> None:
         op = node.op_type
@@ -114,7 +123,7 @@ class _Builder:
         if module is None:
             return self._refuse(where, f"the blocks do not run {op} (they run "
                                        f"{', '.join(sorted([*onnx_ops(), *PASS_OPS]))})", outputs)
-        self.current = outputs[0]
+        before, self.current = self.current, outputs[0]
         if self.shape is None:
             return None  # after a refused node the shapes are unknown; its own op was checked above
         if op == "Softmax":
@@ -122,8 +131,11 @@ class _Builder:
         if op in ELEMENTWISE_OPS and not self._channel_constant(constants, where):
             return self._lost(outputs)
         if self._fold(op, attributes, constants, where):
+            self.ends[-1] = self.current
             return None
-        self._place(module, op, attributes, constants, node.name or f"node {index + 1}")
+        if self._place(module, op, attributes, constants, node.name or f"node {index + 1}"):
+            # a Flatten/Reshape keeps sb3gen's flat order: its output is its input map, channels last
+            self.ends.append(before if module.NAME == "reshape" else self.current)
         return None
 
     def _inputs(self, node: Any, op: str) -> tuple[list[str], list[np.ndarray | None]]:
@@ -232,22 +244,25 @@ class _Builder:
         return True
 
     def _place(self, module: ModuleType, op: str, attributes: dict[str, Any],
-               constants: list[np.ndarray | None], source: str) -> None:
+               constants: list[np.ndarray | None], source: str) -> bool:
         assert self.shape is not None
         self.counts[module.LABEL] = self.counts.get(module.LABEL, 0) + 1
         label = f"{module.LABEL} {self.counts[module.LABEL]}"
         where = f"{label} ({source})"
         if op in ("Conv", "MaxPool", "AveragePool") and self.rank != 4:
-            return self._refuse(where, f"a {op} on a {self.rank}-D tensor; the blocks run it on an NCHW map",
-                                [self.current])
+            self._refuse(where, f"a {op} on a {self.rank}-D tensor; the blocks run it on an NCHW map",
+                         [self.current])
+            return False
         try:
             constants = self._reshape_target(op, constants, where)
             imported = module.from_onnx(op, attributes, constants, self.shape)
             out = tuple(int(n) for n in module.out_shape(self.shape, imported.config))
         except LayerProblem as problem:
-            return self._refuse(where, str(problem), [self.current])
+            self._refuse(where, str(problem), [self.current])
+            return False
         except (KeyError, TypeError, ValueError) as exc:
-            return self._refuse(where, f"its settings cannot be read ({exc})", [self.current])
+            self._refuse(where, f"its settings cannot be read ({exc})", [self.current])
+            return False
         params = imported.params
         if module.NAME == "dense" and self.reorder is not None:
             params = (params[0][self.reorder], *params[1:])
@@ -264,6 +279,7 @@ class _Builder:
                                                                   else self.rank)
         self.fold_target = len(self.layers) - 1 if module.NAME in FOLDS_INTO else None
         self.scale_open = module.NAME == "scale" and op in ELEMENTWISE_OPS
+        return True
 
     def _reshape_target(self, op: str, constants: list[np.ndarray | None],
                         where: str) -> list[np.ndarray | None]:
@@ -354,4 +370,5 @@ def import_onnx_model(path: str | Path) -> ImportedModel:
         raise Sb3genError(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it is:"
                           "\n  " + "\n  ".join(builder.problems))
     data_format = "channels_first" if len(dims) == 3 else "channels_last"
-    return ImportedModel(tuple(builder.layers), to_channels_last(dims), tuple(dims), data_format, path.name)
+    return OnnxModel(tuple(builder.layers), to_channels_last(dims), tuple(dims), data_format, path.name,
+                     input_name, tuple(builder.ends))
