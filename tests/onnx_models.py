@@ -107,3 +107,33 @@ def evaluate(model: onnx.ModelProto, tensors: list[str], image: np.ndarray) -> l
     values = ReferenceEvaluator(with_outputs).run(tensors, {"input": image.reshape(1, 1, 28, 28)
                                                             .astype(np.float32)})
     return [(np.transpose(v, (0, 2, 3, 1)) if v.ndim == 4 else v).astype(np.float64).ravel() for v in values]
+
+
+def other_ops(seed: int) -> tuple[onnx.ModelProto, list[str]]:
+    """The rest of what is accepted: a Constant, Mul, Sub (one scale),
+    Conv 5x5 stride 2 auto_pad SAME_UPPER + Tanh, AveragePool 3x3 stride 2, a BatchNormalization after an
+    activation (a scale layer), Conv 1x1 + Sigmoid, Identity, Reshape to (1, -1), Gemm transB=0 alpha 0.5."""
+    rng = np.random.default_rng(seed)
+    inits = [_init("shift", np.full((1, 1, 1), 0.5)), _init("k1", rng.normal(0, 0.4, (3, 1, 5, 5))),
+             _init("b1", rng.normal(0, 0.1, 3)), _init("g", rng.uniform(0.5, 1.5, 3)),
+             _init("beta", rng.normal(0, 0.1, 3)), _init("mu", rng.normal(0, 0.1, 3)),
+             _init("var", rng.uniform(0.5, 2, 3)), _init("k2", rng.normal(0, 0.5, (2, 3, 1, 1))),
+             _init("b2", rng.normal(0, 0.1, 2)), _init("fc", rng.normal(0, 0.3, (72, 10))),
+             _init("fcb", rng.normal(0, 0.1, 10)),
+             numpy_helper.from_array(np.array([1, -1], dtype=np.int64), "flat")]
+    n = helper.make_node
+    nodes = [n("Constant", [], ["two"], name="/Constant", value=numpy_helper.from_array(np.float32(2.0))),
+             n("Mul", ["two", "input"], ["m"], name="/Mul"),
+             n("Sub", ["m", "shift"], ["s"], name="/Sub"),
+             n("Conv", ["s", "k1", "b1"], ["c1"], name="/conv1/Conv", kernel_shape=[5, 5], strides=[2, 2],
+               auto_pad="SAME_UPPER"),
+             n("Tanh", ["c1"], ["t"], name="/Tanh"),
+             n("AveragePool", ["t"], ["a"], name="/AveragePool", kernel_shape=[3, 3], strides=[2, 2]),
+             n("BatchNormalization", ["a", "g", "beta", "mu", "var"], ["bn"], name="/bn", epsilon=1e-3),
+             n("Conv", ["bn", "k2", "b2"], ["c2"], name="/conv2/Conv", kernel_shape=[1, 1]),
+             n("Sigmoid", ["c2"], ["sg"], name="/Sigmoid"),
+             n("Identity", ["sg"], ["i"], name="/Identity"),
+             n("Reshape", ["i", "flat"], ["r"], name="/Reshape"),
+             n("Gemm", ["r", "fc", "fcb"], ["gm"], name="/fc/Gemm", alpha=0.5),
+             n("Softmax", ["gm"], ["output"], name="/Softmax")]
+    return _model(nodes, inits, "output"), ["s", "t", "a", "bn", "sg", "i", "output"]

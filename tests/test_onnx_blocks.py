@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from onnx_models import evaluate, save, small_cnn, third_article_mlp
+from onnx_models import evaluate, other_ops, save, small_cnn, third_article_mlp
 
 from sb3gen.importers import import_model
 from sb3gen.loops import reference
@@ -19,7 +19,7 @@ from tests.loops_helpers import sparse_image, step_actions
 
 RATE = 0.05
 LABEL = 7
-MODELS = {"third article MLP": third_article_mlp, "small CNN": small_cnn}
+MODELS = {"third article MLP": third_article_mlp, "small CNN": small_cnn, "other ops": other_ops}
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))

@@ -12,7 +12,7 @@ import onnx
 import pytest
 from kinds_helpers import images
 from onnx import TensorProto, helper, numpy_helper
-from onnx_models import MEAN, STD, evaluate, save, small_cnn, third_article_mlp
+from onnx_models import MEAN, STD, evaluate, other_ops, save, small_cnn, third_article_mlp
 
 from sb3gen.cli import main
 from sb3gen.errors import Sb3genError
@@ -21,7 +21,7 @@ from sb3gen.importers.onnx_check import TOLERANCE, layer_differences
 from sb3gen.loops import reference
 
 
-@pytest.mark.parametrize("build", [third_article_mlp, small_cnn])
+@pytest.mark.parametrize("build", [third_article_mlp, small_cnn, other_ops])
 def test_every_layer_equals_the_onnx_reference_evaluator(tmp_path, build):
     model, ends = build(seed=5)
     path = save(model, tmp_path, "model.onnx")
@@ -51,6 +51,17 @@ def test_the_mlp_is_the_articles_layers_with_normalize_as_one_scale(tmp_path):
     assert (a[0], b[0]) == (1 / std, -mean * (1 / std))
     weight = numpy_helper.to_array(next(t for t in model.graph.initializer if t.name == "layer1.weight"))
     assert np.array_equal(layers[2].params[0], weight.T.astype(np.float64))  # transB=1: rows are outputs
+
+
+def test_softmax_before_opset_13_takes_its_default_axis_1_of_a_flat_layer(tmp_path):
+    model, ends = third_article_mlp(seed=3, hidden=16)
+    model.opset_import[0].version = 11
+    softmax = model.graph.node[-1]
+    del softmax.attribute[:]  # Softmax-11's default axis is 1: the last axis of (1, 10)
+    path = save(model, tmp_path, "opset11.onnx")
+    imported = import_model(path)
+    assert imported.layers[-1].config["activation"] == "softmax"
+    assert max(layer_differences(path, imported, imported.layers, images(2, (784,)))) < TOLERANCE
 
 
 def test_the_cnn_folds_batch_norm_and_reorders_the_flattened_rows(tmp_path):
