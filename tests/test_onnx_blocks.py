@@ -1,8 +1,7 @@
 """From a .onnx file to blocks: the third article's PyTorch MLP (Normalize as Sub/Div, 784 -> 128 x 3 -> 10),
 a small ONNX CNN and the other accepted operators, imported and built by the loop engine; in scratch-vm and
-TurboWarp every layer's output
-and the weights after one training step equal the reference bit for bit, and the reference's answer equals
-the ONNX reference evaluator's within 1e-5."""
+TurboWarp every layer's output and the weights after one training step equal the reference bit for bit, and
+the reference's answer equals the ONNX reference evaluator's within 1e-5."""
 
 from __future__ import annotations
 
