@@ -159,3 +159,32 @@ def test_a_file_over_the_cap_is_not_parsed(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(Sb3genError, match="not an ONNX model"):
         import_model(path)
+
+
+def test_damaged_files_give_one_sb3gen_error_or_a_model(tmp_path):
+    """Random bytes changed, cut or inserted: the importer answers with layers or an Sb3genError, nothing
+    else (no protobuf, numpy or onnx exception escapes)."""
+    model, _ = small_cnn(seed=4)
+    data = bytearray(model.SerializeToString())
+    rng = np.random.default_rng(9)
+    path = tmp_path / "damaged.onnx"
+    outcomes = {"model": 0, "refused": 0}
+    for _ in range(300):
+        damaged = bytearray(data)
+        for _ in range(int(rng.integers(1, 4))):
+            at = int(rng.integers(0, len(damaged)))
+            choice = rng.integers(0, 3)
+            if choice == 0:
+                damaged[at] = int(rng.integers(0, 256))
+            elif choice == 1:
+                del damaged[at:at + int(rng.integers(1, 40))]
+            else:
+                damaged[at:at] = rng.integers(0, 256, int(rng.integers(1, 8))).astype(np.uint8).tobytes()
+        path.write_bytes(bytes(damaged))
+        try:
+            import_model(path)
+            outcomes["model"] += 1
+        except Sb3genError as refused:
+            assert str(refused).strip(), "an empty message"
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 50

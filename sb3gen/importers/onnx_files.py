@@ -96,4 +96,7 @@ class TensorBudget:
             raise TensorProblem(f"{what}: it declares {count:,} values (dims {dims}) but stores "
                                 f"{stored:,} bytes")
         self.total += count
-        return np.asarray(numpy_helper.to_array(tensor))
+        array = np.asarray(numpy_helper.to_array(tensor))
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+            raise TensorProblem(f"{what}: not all its values are finite numbers")
+        return array
