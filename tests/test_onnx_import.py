@@ -104,6 +104,28 @@ def test_three_problems_are_three_lines_naming_the_nodes(tmp_path):
     assert len(lines) == 4 and caught.value.exit_code == 2
 
 
+def test_a_branch_a_constant_minus_the_input_and_a_custom_domain_are_refused(tmp_path):
+    n = helper.make_node
+    one = numpy_helper.from_array(np.ones((1, 1, 1), dtype=np.float32), "one")
+    nodes = [n("Sub", ["one", "input"], ["inverted"], name="/invert"),
+             n("Relu", ["inverted"], ["r"], name="/relu"),
+             n("Add", ["r", "inverted"], ["skip"], name="/skip"),
+             n("Gelu", ["skip"], ["output"], name="/gelu", domain="com.example")]
+    value = helper.make_tensor_value_info
+    graph = helper.make_graph(nodes, "g", [value("input", TensorProto.FLOAT, [1, 1, 28, 28])],
+                              [value("output", TensorProto.FLOAT, [1, 1, 28, 28])], [one])
+    path = tmp_path / "branch.onnx"
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    path.write_bytes(model.SerializeToString())
+    with pytest.raises(Sb3genError) as caught:
+        import_model(path)
+    assert str(caught.value).splitlines()[1:] == [
+        "  /invert (Sub): a constant sub the tensor; the blocks run x - c and x / c",
+        "  /skip (Add): it takes ['r', 'inverted'], not just 'r'; sb3gen runs graphs whose nodes follow one "
+        "another",
+        "  /gelu (Gelu): an operator of the domain 'com.example'; sb3gen runs ONNX's own"]
+
+
 def test_build_of_a_bad_model_exits_2_and_writes_nothing(tmp_path, capsys):
     path = tmp_path / "bad.onnx"
     path.write_bytes(_bad_model().SerializeToString())

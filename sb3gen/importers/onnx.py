@@ -37,6 +37,7 @@ ELEMENTWISE_OPS = ("Sub", "Div", "Mul", "Add")
 ACTIVATION_OPS = ("Relu", "Sigmoid", "Tanh", "Softmax")
 FOLDS_INTO = ("conv2d", "dense")
 FLAT_AFTER_FLATTEN = ("Gemm", "MatMul", *PASS_OPS, *ACTIVATION_OPS)
+PASS = ModuleType("pass")  # Identity and Dropout: no layer
 
 
 @dataclass(frozen=True)
@@ -96,36 +97,17 @@ class _Builder:
     def add(self, index: int, node: Any) -> None:
         op = node.op_type
         where = f"{node.name or f'node {index + 1}'} ({op})"
-        outputs = [name for name in node.output if name]
+        outputs = [name for name in node.output if name] or [f"{where} output"]
         if op == "Constant":
             return self._constant(node, where)
-        attributes, graph_attributes = _attributes(node)
-        data, constants = self._inputs(node, op)
-        if any(name in self.constants and self.constants[name] is None for name in node.input):
-            return self._lost(outputs)  # a refused tensor: its problem is reported already
-        if node.domain not in ("", "ai.onnx"):
-            return self._refuse(where, f"an operator of the domain {node.domain!r}; sb3gen runs ONNX's own",
-                                outputs)
-        if data != [self.current]:
-            self.problems.append(f"{where}: it takes {data or 'only constants'}, not just {self.current!r}; "
-                                 "sb3gen runs graphs whose nodes follow one another")
-        if graph_attributes:
-            return self._refuse(where, f"attributes {graph_attributes} hold graphs or tensors; sb3gen runs "
-                                       "plain operators", outputs)
-        if self.reorder is not None and op not in FLAT_AFTER_FLATTEN:
-            self.problems.append(f"{where}: after a Flatten of several channels the blocks need a Gemm or "
-                                 "MatMul (to put its inputs in order)")
-            self.reorder = None
-        if op in PASS_OPS:
-            self.current = outputs[0]
-            return None
-        module = onnx_ops().get(op)
+        module = self._module(node, where, outputs)
         if module is None:
-            return self._refuse(where, f"the blocks do not run {op} (they run "
-                                       f"{', '.join(sorted([*onnx_ops(), *PASS_OPS]))})", outputs)
+            return None
+        attributes, _ = _attributes(node)
+        _, constants = self._inputs(node, op)
         before, self.current = self.current, outputs[0]
-        if self.shape is None:
-            return None  # after a refused node the shapes are unknown; its own op was checked above
+        if self.shape is None or op in PASS_OPS:
+            return None  # after a refused node the shapes are unknown; its own op was checked
         if op == "Softmax":
             attributes = self._softmax_axis(attributes)
         if op in ELEMENTWISE_OPS and not self._channel_constant(constants, where):
@@ -137,6 +119,34 @@ class _Builder:
             # a Flatten/Reshape keeps sb3gen's flat order: its output is its input map, channels last
             self.ends.append(before if module.NAME == "reshape" else self.current)
         return None
+
+    def _module(self, node: Any, where: str, outputs: list[str]) -> ModuleType | None:
+        """The kind of a node the blocks can run (PASS for Identity/Dropout), or None with its problems."""
+        op = node.op_type
+        data, _ = self._inputs(node, op)
+        if any(name in self.constants and self.constants[name] is None for name in node.input):
+            return self._lost(outputs)  # a refused tensor: its problem is reported already
+        if node.domain not in ("", "ai.onnx"):
+            return self._refuse(where, f"an operator of the domain {node.domain!r}; sb3gen runs ONNX's own",
+                                outputs)
+        module = PASS if op in PASS_OPS else onnx_ops().get(op)
+        if module is None:
+            return self._refuse(where, f"the blocks do not run {op} (they run "
+                                       f"{', '.join(sorted([*onnx_ops(), *PASS_OPS]))})", outputs)
+        if data != [self.current]:
+            self.problems.append(f"{where}: it takes {data or 'only constants'}, not just {self.current!r}; "
+                                 "sb3gen runs graphs whose nodes follow one another")
+        if op in ("Sub", "Div") and node.input[0] in self.constants:
+            return self._refuse(where, f"a constant {op.lower()} the tensor; the blocks run x - c and x / c",
+                                outputs)
+        if _attributes(node)[1]:
+            return self._refuse(where, f"attributes {_attributes(node)[1]} hold graphs or tensors; sb3gen "
+                                       "runs plain operators", outputs)
+        if self.reorder is not None and op not in FLAT_AFTER_FLATTEN:
+            self.problems.append(f"{where}: after a Flatten of several channels the blocks need a Gemm or "
+                                 "MatMul (to put its inputs in order)")
+            self.reorder = None
+        return module
 
     def _inputs(self, node: Any, op: str) -> tuple[list[str], list[np.ndarray | None]]:
         names = list(node.input)
@@ -171,7 +181,7 @@ class _Builder:
 
     def _lost(self, outputs: list[str]) -> None:
         self.shape, self.fold_target, self.scale_open, self.reorder = None, None, False, None
-        self.current = outputs[0] if outputs else self.current
+        self.current = outputs[0]
 
     def _softmax_axis(self, attributes: dict[str, Any]) -> dict[str, Any]:
         """Before opset 13 Softmax's default axis is 1 (of a 2-D input: its last axis)."""
