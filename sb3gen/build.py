@@ -69,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sb3gen.files import OutputSet
-    from sb3gen.html_page import make_page, page_path
+    from sb3gen.html_page import page_path, write_page
     from sb3gen.ml import options
     from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.network import EXACT_DIGITS, parse_layer_sizes, round_weights
@@ -142,9 +142,8 @@ def run(args: argparse.Namespace) -> int:
                                             learning_rate_decay=args.scratch_learning_rate_decay,
                                             test_accuracy=scratch_accuracy)
         out.write_bytes(args.output.name, sb3)
-        page = make_page(sb3, texts(args.lang)["title"]) if args.html else None
-        if page is not None:
-            out.write_bytes(page_path(args.output).name, page)
+        page = write_page(sb3, out.path(page_path(args.output).name), texts(args.lang)["title"])[0] \
+            if args.html else None
         net.save(out.path("network.json"))
         write_subsets(out.path("subsets.json"), data_source=record, data_images=len(dataset),
                       seed=args.seed, train_indices=train_idx, test_indices=test_idx,
@@ -157,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"network {shape}, math {args.math}: accuracy in "
           f"Scratch (reference) {scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
     print(size_report(project_json, sb3))
-    html = f", {page_path(args.output)} ({len(page):,} bytes)" if page is not None else ""
+    html = f", {page_path(args.output)} ({page:,} bytes)" if page is not None else ""
     others = [n for n in written if n not in (args.output.name, page_path(args.output).name)]
     print(f"wrote {args.output} ({len(sb3):,} bytes){html} in {build_seconds:.2f} s (without training), "
           f"{', '.join(others)}")

@@ -114,12 +114,22 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
     with Sb3File(path) as sb3:  # Sb3genError (exit 2) for anything that is not a readable .sb3
         project_json = sb3.project_json
         sb3.asset_sizes()  # the VM will load every asset: each must decompress within its limit
+    extensions = checked_extensions(project_json, str(path))
+    from sb3gen.loops.verify import is_loop_project, verify_loop_project
+
+    if is_loop_project(project_json):  # built on the loop engine (sb3gen/loops/)
+        log(f"verifying {path} in {engine}: a loop project")
+        if extensions:
+            log(f"extensions: {extensions}")
+        return _logged(verify_loop_project(path, project_json, engine=engine, images=images), log)
     data = read_interface(project_json, str(path))
     if images is not None:
         data = data.first(images)
     images = min(ACTIVATION_IMAGES, len(data.test_labels))
     log(f"verifying {path} in {engine}: network {data.shape_text}, math {data.math}, "
         f"{len(data.train_labels)} train / {len(data.test_labels)} test images")
+    if extensions:
+        log(f"extensions: {extensions}")
     checks = [structure_check(project_json, data, str(path))]
     run = run_in_vm(path, data, engine, images)
     checks[0].lines.append(f"scratch-parser accepted it and {engine} loaded it")
@@ -127,6 +137,10 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
     checks.append(activation_check(data, run, images))
     checks.append(keras_check(data))
     checks.append(train_check(data, run))
+    return _logged(checks, log)
+
+
+def _logged(checks: list[Check], log) -> list[Check]:
     for check in checks:
         log(f"[{'PASS' if check.passed else 'FAIL'}] ({check.number}) {check.title}")
         for line in check.lines:
@@ -135,6 +149,17 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
 
 
 # --- reading the project ---------------------------------------------------------------------------------
+
+def checked_extensions(project_json: dict, label: str) -> str | None:
+    """The line naming the extensions the project asks for; Sb3genError for one not built into Scratch,
+    whatever the engine: its code would come from the file (TurboWarp's loader refuses it too)."""
+    from sb3gen.scratch.extensions import extensions_line, foreign, refusal, requested_extensions
+
+    requests = requested_extensions(project_json)
+    if foreign(requests):
+        raise Sb3genError(refusal(label, requests, "no project built by sb3gen asks for one"))
+    return extensions_line(requests)
+
 
 def read_interface(project_json: dict, label: str) -> ProjectData:
     from sb3gen.project.network import BROADCASTS, STAGE_LISTS, STAGE_VARIABLES

@@ -1,4 +1,4 @@
-"""Regenerate the README's pictures under docs/: the project in the real Scratch editor (after drawing and
+"""Regenerate the pictures under docs/: the project in the real Scratch editor (after drawing and
 predicting, after correcting the drawn 0 with a click on a bar, during training, the confusion matrix after
 Test with a mistake on the pad, the weights view with a drawn 1 lighting up its neurons) and pictures of
 the generated scripts (scratchblocks rendering of `sb3gen show`).

@@ -193,3 +193,49 @@ def test_custom_classes_are_refused_by_name_without_loading_them(tmp_path):
     with pytest.raises(Sb3genError, match=r"mine \(Conv2D\): a custom class \(Evil>Conv2D\)"):
         import_model(tmp_path / "custom.keras")
     assert "evil_package" not in sys.modules
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_randomly_damaged_model_files_give_one_error_or_a_model(tmp_path, suffix):
+    """libhdf5 can crash on a damaged file (it did here, on .h5): the weights are read in a child process,
+    so each damaged copy gives an Sb3genError or imports, and this process lives on."""
+    import random
+
+    keras = import_keras()
+    model = keras.Sequential([keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(2, 3),
+                              keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / f"small{suffix}")
+    original = (tmp_path / f"small{suffix}").read_bytes()
+    rng = random.Random(7)
+    outcomes = set()
+    for case in range(16):
+        data = bytearray(original)
+        for _ in range(rng.choice([1, 8, 64])):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        damaged = tmp_path / f"damaged{case}{suffix}"
+        damaged.write_bytes(bytes(data))
+        try:
+            import_model(damaged)
+            outcomes.add("imported")
+        except Sb3genError as error:
+            assert "\n" not in str(error) or "problem" in str(error).splitlines()[0]
+            outcomes.add("refused")
+    assert "refused" in outcomes
+
+
+def test_build_refuses_the_bad_model_with_exit_2_and_writes_nothing(tmp_path, capsys):
+    from sb3gen.cli import main
+
+    keras = import_keras()
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(4, 7, name="big_kernel"),
+        keras.layers.Lambda(lambda t: t * 2, name="doubler"), keras.layers.MaxPooling2D(4, name="wide_pool"),
+        keras.layers.Flatten(), keras.layers.Dense(10)])
+    model.save(tmp_path / "bad.keras")
+    assert main(["build", "--model", str(tmp_path / "bad.keras"), "-o", str(tmp_path / "out" / "x.sb3")]) == 2
+    printed = capsys.readouterr().err
+    for line in ("  conv 1 (big_kernel): kernel 7x7; the blocks run 1x1 to 5x5",
+                 "  doubler (Lambda): it holds Python code; sb3gen runs no code from a model file",
+                 "  pool 1 (wide_pool): pool 4x4; the blocks run 2x2 and 3x3"):
+        assert line in printed.splitlines()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.keras"]

@@ -1,8 +1,11 @@
 """`sb3gen build --model` with a Keras model the unrolled engine refuses (tanh, logits out) builds on the loop
-engine: the project's `weights` are the model's, and its `test` in scratch-vm equals the reference."""
+engine: the project's `weights` are the model's, its `test` in scratch-vm equals the reference, and `sb3gen
+verify` rebuilds the network from the project and passes (and fails when the description is wrong)."""
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,12 @@ from sb3gen.ml.keras_model import import_keras
 from sb3gen.ml.network import round_weights
 from sb3gen.project.inputs import BINARY14
 from sb3gen.scratch import read_sb3
+from sb3gen.verify import verify_file
 from sb3gen.vm import run_project
+
+
+def quiet(*_: object) -> None:
+    pass
 
 
 def test_a_model_the_unrolled_engine_refuses_builds_on_the_loop_engine(tmp_path: Path, capsys) -> None:
@@ -45,3 +53,18 @@ def test_a_model_the_unrolled_engine_refuses_builds_on_the_loop_engine(tmp_path:
     predictions, accuracy = reference.test(layers, test_inputs, np.array(lists["test labels"]))
     assert [int(float(p)) for p in run.stage_lists["predictions"]] == predictions
     assert float(run.stage_variables["accuracy"]) == accuracy
+
+    checks = verify_file(out, images=6, log=quiet)
+    assert [c.number for c in checks if c.passed] == [1, 2, 3, 4]
+
+    # the same blocks with a description that says relu where the blocks compute tanh: verify must fail
+    for entry in stage["lists"].values():
+        if entry[0] == "loop layers":
+            entry[1] = [item.replace("'tanh'", "'relu'") for item in entry[1]]
+    wrong = tmp_path / "wrong.sb3"
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(wrong, "w") as target:
+        for info in source.infolist():
+            data = json.dumps(project_json).encode() if info.filename == "project.json" else source.read(info)
+            target.writestr(info, data)
+    failed = [c.number for c in verify_file(wrong, images=6, log=quiet) if not c.passed]
+    assert 3 in failed and 4 in failed

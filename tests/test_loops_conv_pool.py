@@ -88,3 +88,17 @@ def test_blocks_equal_the_reference_bit_for_bit(cases, engine):
             if layer.kind == "conv2d":  # the step changed the conv kernels, through every layer after them
                 assert not np.array_equal(flat_weights([layer]), flat_weights([trained[layer.number - 1]]))
         assert np.array_equal(weights, flat_weights(trained)), f"{name} {engine}: weights after one step"
+
+
+def test_the_project_description_rebuilds_these_kinds():
+    """verify rebuilds a loop project's layers from `loop layers` and `weights`: every kind here survives."""
+    from sb3gen.loops.description import describe_layers, read_layers
+
+    for make in NETWORKS.values():
+        layers = make()
+        rebuilt = read_layers(describe_layers(layers), flat_weights(layers), "test")
+        for before, after in zip(layers, rebuilt, strict=True):
+            assert (after.kind, after.name, after.in_shape, after.out_shape) == (
+                before.kind, before.name, before.in_shape, before.out_shape)
+            assert dict(after.config) == dict(before.config)
+            assert all(np.array_equal(a, b) for a, b in zip(after.params, before.params, strict=True))

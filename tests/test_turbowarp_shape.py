@@ -1,6 +1,6 @@
 """The network's custom blocks stay short enough for TurboWarp: it compiles each one to a JavaScript
 function, and V8 gave up optimising the long ones (a 320-multiply-add block ran 30x slower than ten blocks of
-32; see the README's benchmark). Every block of the Network sprite holds at most about one neuron's work."""
+32; see docs/blocks.md). Every block of the Network sprite holds at most about one neuron's work."""
 
 from __future__ import annotations
 

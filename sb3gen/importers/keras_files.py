@@ -9,7 +9,6 @@ class name in snake case, numbered from the second of a class: conv2d, conv2d_1,
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -20,65 +19,30 @@ from typing import Any
 import numpy as np
 
 from sb3gen.errors import Sb3genError
+from sb3gen.importers.h5_reader import Arrays, read_h5_isolated
 from sb3gen.scratch.reader import json_depth
 
 MAX_CONFIG_BYTES = 4_000_000  # a config of a few hundred layers is well under 1 MB
 MAX_CONFIG_DEPTH = 40  # Keras nests a layer's settings about 8 deep
 MAX_WEIGHTS_FILE_BYTES = 200_000_000
-MAX_VALUES = 20_000_000  # weight values read in all (sb3gen's models stay under 200,000)
-MAX_ARRAY_AXES = 4
 MAX_ZIP_ENTRIES = 16
 SUFFIXES = (".keras", ".h5", ".hdf5")
 
 
 class WeightReader:
-    """The weight arrays of one layer by its name, in the layer's own order, within the caps."""
+    """The weight arrays of one layer by its name, in the layer's own order (read by h5_reader)."""
 
-    def __init__(self, h5: Any, legacy: bool, label: str) -> None:
-        self._h5, self._legacy, self._label = h5, legacy, label
-        self._values = 0
+    def __init__(self, arrays: Arrays, legacy: bool, label: str) -> None:
+        self._arrays, self._legacy, self._label = arrays, legacy, label
         self._keys: dict[str, str] = {}
 
     def use_keys(self, keys: dict[str, str]) -> None:
         """Keras 3 files: the group key of each layer name (sb3gen.importers.keras_config.saved_keys)."""
         self._keys = dict(keys)
 
-    def _datasets(self, name: str) -> list[Any]:
-        import h5py
-
-        if self._legacy:
-            group = self._h5.get("model_weights", {}).get(name) if "model_weights" in self._h5 else None
-            if group is None:
-                group = self._h5.get(name)
-            if group is None:
-                return []
-            listed = group.attrs.get("weight_names", [])
-            names = [n.decode() if isinstance(n, bytes) else str(n) for n in listed]
-            found = [group.get(n) for n in names]
-        else:
-            group = self._h5.get(f"layers/{self._keys.get(name, name)}/vars")
-            if group is None:
-                return []
-            keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
-            found = [group.get(k) for k in keys]
-        if any(not isinstance(d, h5py.Dataset) for d in found):
-            raise Sb3genError(f"{self._label}: the weights of layer '{name}' are not arrays")
-        return found
-
     def arrays(self, name: str) -> list[np.ndarray]:
-        arrays = []
-        for dataset in self._datasets(name):
-            if dataset.dtype.kind != "f" or len(dataset.shape) > MAX_ARRAY_AXES:
-                raise Sb3genError(f"{self._label}: a weight of layer '{name}' is {dataset.dtype} with shape "
-                                  f"{dataset.shape}, not an array of floats of at most {MAX_ARRAY_AXES} axes")
-            self._values += int(np.prod(dataset.shape))
-            if self._values > MAX_VALUES:
-                raise Sb3genError(f"{self._label}: the weights hold more than {MAX_VALUES:,} values")
-            array = np.asarray(dataset[()], dtype=np.float64)
-            if not np.all(np.isfinite(array)):
-                raise Sb3genError(f"{self._label}: a weight of layer '{name}' is not a finite number")
-            arrays.append(array)
-        return arrays
+        key = name if self._legacy else self._keys.get(name, name)
+        return [array.copy() for array in self._arrays.get(key, [])]
 
 
 def parse_config(raw: bytes | str, label: str) -> dict[str, Any]:
@@ -119,9 +83,7 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int, label: str) ->
 
 @contextmanager
 def open_model(path: str | Path) -> Iterator[tuple[dict[str, Any], WeightReader]]:
-    """(the model's config, a reader of its weights by layer name); the file stays open inside the block."""
-    import h5py
-
+    """(the model's config, a reader of its weights by layer name)."""
     path = Path(path)
     label = path.name
     if path.suffix.lower() not in SUFFIXES:
@@ -135,28 +97,14 @@ def open_model(path: str | Path) -> Iterator[tuple[dict[str, Any], WeightReader]
                     raise Sb3genError(f"{label}: {len(archive.infolist())} files inside, a .keras file has 3")
                 config = parse_config(_read_member(archive, "config.json", MAX_CONFIG_BYTES, label), label)
                 weights = _read_member(archive, "model.weights.h5", MAX_WEIGHTS_FILE_BYTES, label)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
             raise Sb3genError(f"{label}: not a .keras file ({exc})") from None
-        opened = _open_h5(h5py, io.BytesIO(weights), label)
-        legacy = False
-    else:
-        if path.stat().st_size > MAX_WEIGHTS_FILE_BYTES:
-            raise Sb3genError(f"{label}: {path.stat().st_size:,} bytes, over {MAX_WEIGHTS_FILE_BYTES:,}")
-        opened = _open_h5(h5py, path, label)
-        text = opened.attrs.get("model_config")
-        if text is None:
-            opened.close()
-            raise Sb3genError(f"{label}: an .h5 file without a model config (saved weights only?)")
-        config = parse_config(text if isinstance(text, bytes | str) else bytes(text), label)
-        legacy = True
-    try:
-        yield config, WeightReader(opened, legacy, label)
-    finally:
-        opened.close()
-
-
-def _open_h5(h5py: Any, source: Any, label: str) -> Any:
-    try:
-        return h5py.File(source, "r")
-    except (OSError, ValueError) as exc:
-        raise Sb3genError(f"{label}: the weights are not an HDF5 file ({str(exc).splitlines()[0]})") from None
+        _, arrays = read_h5_isolated(weights, False, label)
+        yield config, WeightReader(arrays, False, label)
+        return
+    if path.stat().st_size > MAX_WEIGHTS_FILE_BYTES:
+        raise Sb3genError(f"{label}: {path.stat().st_size:,} bytes, over {MAX_WEIGHTS_FILE_BYTES:,}")
+    text, arrays = read_h5_isolated(path, True, label)
+    if text is None:
+        raise Sb3genError(f"{label}: an .h5 file without a model config (saved weights only?)")
+    yield parse_config(text, label), WeightReader(arrays, True, label)

@@ -16,6 +16,7 @@ import numpy as np
 
 from sb3gen.errors import Sb3genError
 from sb3gen.kinds import Layer
+from sb3gen.loops.description import LIST_NAME, describe_layers
 from sb3gen.loops.plan import flat_weights, plan_network
 from sb3gen.loops.project import network_sprite
 from sb3gen.project import ui
@@ -72,7 +73,7 @@ def loop_project(
     first_activation = str(layers[0].config.get("activation", "linear"))
     stage = Stage()
     stage.lists.update({
-        "weights": list(weights), "shipped weights": list(weights),
+        "weights": list(weights), "shipped weights": list(weights), LIST_NAME: describe_layers(layers),
         "layer sizes": [layers[0].n_in, *(layer.n_out for layer in layers if layer.kind == "dense")],
         "activations": [],
         "train images": fmt.encode(train_images), "train labels": _labels(train_labels, len(train_images)),

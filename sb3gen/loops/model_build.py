@@ -142,6 +142,11 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
                                with_ui=fmt is BINARY14)
         sb3 = pack_sb3(compile_project(project))  # refuses what is over the website's limits
         out.write_bytes(args.output.name, sb3)
+        if getattr(args, "html", False):
+            from sb3gen.html_page import make_page, page_path
+            from sb3gen.project.ui_i18n import texts
+
+            out.write_bytes(page_path(args.output).name, make_page(sb3, texts(args.lang)["title"]))
     weights = sum(layer.param_count for layer in layers)
     print(f"wrote {args.output} ({len(sb3):,} bytes): {weights:,} weights in the list `weights` "
           f"({args.weight_digits} significant digits), "

@@ -21,8 +21,7 @@ INK_RUNS = 11
 FULL = LEVELS - 1
 SINGLE_LEVELS = range(1, FULL)  # one symbol per pixel of these levels
 
-# (count, level) of each symbol, in the order of SYMBOLS: zero runs first (letters G.., so images, which
-# begin with zeros, begin with a letter), then the single levels, then the full-ink runs.
+# (count, level) of each symbol, in the order of SYMBOLS: the zero runs, the single levels, the full-ink runs.
 TABLE: tuple[tuple[int, int], ...] = (
     *((n, 0) for n in range(1, ZERO_RUNS + 1)),
     *((1, level) for level in SINGLE_LEVELS),

@@ -1,12 +1,13 @@
-"""The input formats a network can take, each with the one custom block `load image (code) into input`
-(templates/inputs/) that fills the stage list `input` from a stored image: the seam between the stored images
-and whatever network reads `input`.
+"""The input formats a network can take, each with the same two custom blocks (templates/inputs/): `load
+image (code) into input` fills the stage list `input` from a stored image, `store input as image code` sets
+the variable `image code` to the stored form of `input` (a drawing kept for `train my digits`). They are the
+seam between the stored images and whatever network reads `input`.
 
 - binary: the articles' binarised images (14x14 by default), values 0/1 (image_codec, reference.packed);
 - grey: MNIST's own 28x28 frame, 784 grey values level / (LEVELS - 1) (grey_codec, reference.grey).
 
-`add_to(stage, target)` declares what the block needs (the stage's `input` and tables, the block's own
-variables on the target) and adds it to the target; the images are stored as `encode()` gives them.
+`add_to(stage, target)` declares what the blocks need (the stage's `input` and tables, the blocks' own
+variables on the target) and adds them to the target; the images are stored as `encode()` gives them.
 """
 
 from __future__ import annotations
@@ -19,16 +20,34 @@ from sb3gen.project import grey_codec, image_codec
 from sb3gen.reference import grey, packed
 from sb3gen.scratch import Stage, Target, render_template
 
-VARIABLES = ("image symbol #", "image symbol", "image value")  # the block's own variables
+VARIABLES = ("image code", "image symbol #", "image symbol", "image value", "image pixel", "image level",
+             "image is text", "run level", "run length", "image length left")  # the blocks' own variables
 
 COMMENTS = {
-    "binary": {"en": "input = the image's {n} pixels, 0 or 1 (6 pixels per symbol, see `symbols`)",
-               "ja": "input = 画像の{n}画素、0か1（1記号に6画素、`symbols` を参照）"},
-    "grey": {"en": "input = the image's {n} grey pixels, 0 to 1 (each symbol a run of pixels of one level, "
-                   "see `grey counts` and `grey levels`)",
-             "ja": "input = 画像の{n}画素の濃さ、0〜1（1記号は同じ濃さの画素の並び、`grey counts` と "
-                   "`grey levels` を参照）"},
+    "en": {
+        "load binary": "input = the image's {n} pixels, 0 or 1 (6 pixels per symbol, see `symbols`)",
+        "load grey": "input = the image's {n} grey pixels, 0 to 1 (each symbol a run of pixels of one level, "
+                     "see `grey counts` and `grey levels`)",
+        "store": "image code = input as a stored image is written (what `load image` reads back)",
+        "write run": "add the symbols of one run of pixels of the same level to image code",
+        "write runs": "a run in pieces of at most `longest` pixels, the fewest symbols",
+        "write symbol": "add item s of `symbols` to image code; note a symbol that no number has",
+    },
+    "ja": {
+        "load binary": "input = 画像の{n}画素、0か1（1記号に6画素、`symbols` を参照）",
+        "load grey": "input = 画像の{n}画素の濃さ、0〜1（1記号は同じ濃さの画素の並び、`grey counts` と "
+                     "`grey levels` を参照）",
+        "store": "image code = input を保存する画像の形にしたもの（`load image` で元に戻る）",
+        "write run": "同じ濃さの画素の並びを記号にして image code に足す",
+        "write runs": "並びを `longest` 画素までに分ける（記号が一番少なくなる）",
+        "write symbol": "`symbols` の s 番目を image code に足す。数字に使われない記号なら印をつける",
+    },
 }
+
+
+def _text_literal(text: str) -> str:
+    """Characters as a [text] literal of the notation (brackets and backslash escaped)."""
+    return "".join("\\" + ch if ch in "[]\\" else ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -58,11 +77,18 @@ class InputFormat:
         return lists
 
     def render(self, lang: str = "en") -> str:
-        """The scripts of `load image (code) into input`."""
-        comment = COMMENTS[self.kind][lang].format(n=self.n_inputs)
-        context: dict[str, object] = {"comment": comment, "n_inputs": self.n_inputs}
+        """The scripts of `load image (code) into input` and `store input as image code`."""
+        t = COMMENTS[lang]
+        context: dict[str, object] = {"comment": t[f"load {self.kind}"].format(n=self.n_inputs),
+                                      "store_comment": t["store"], "n_inputs": self.n_inputs}
         if self.kind == "grey":
-            context["levels"] = grey.LEVELS
+            context |= {"levels": grey.LEVELS, "symbols": image_codec.SYMBOLS,
+                        "zero_runs": grey_codec.ZERO_RUNS, "ink_runs": grey_codec.INK_RUNS,
+                        "ink_first": grey_codec.TABLE.index((1, grey_codec.FULL)) + 1,
+                        "single_offset": grey_codec.TABLE.index((1, 1)),
+                        "never_in_number": _text_literal("".join(sorted(grey_codec.NEVER_IN_NUMBER))),
+                        "write_comment": t["write run"], "runs_comment": t["write runs"],
+                        "symbol_comment": t["write symbol"]}
         else:
             context |= {"n_symbols": packed.symbol_count(self.n_inputs),
                         "bits_per_symbol": packed.BITS_PER_SYMBOL}

@@ -86,6 +86,30 @@ class Sb3File:
     def assets(self) -> dict[str, bytes]:
         return {name: self.asset(name) for name in self.asset_names}
 
+    def copy_asset(self, name: str, out: IO[bytes], limit: int = ASSET_READ_LIMIT) -> int:
+        """Stream one asset into `out` within `limit`, CHUNK bytes at a time; its size. Errors while
+        writing `out` are the caller's (OSError), not reported as a damaged file."""
+        info = self._entries[name]
+        if info.flag_bits & 0x1 or info.file_size > limit:
+            self._read(info, limit, f"asset {name}", keep=False)  # raises the reader's own message
+        total = 0
+        chunks = self._chunks(info, f"asset {name}")
+        for chunk in chunks:
+            total += len(chunk)
+            if total > limit:
+                chunks.close()
+                raise Sb3genError(f"{self.label}: asset {name} decompresses to more than {limit:,} bytes")
+            out.write(chunk)
+        return total
+
+    def _chunks(self, info: zipfile.ZipInfo, what: str):
+        try:
+            with self._archive.open(info) as stream:
+                while chunk := stream.read(CHUNK):
+                    yield chunk
+        except ZIP_ERRORS as exc:
+            raise Sb3genError(f"{self.label}: {what} cannot be decompressed ({_cause(exc)})") from None
+
     def _read(self, info: zipfile.ZipInfo, limit: int, what: str, keep: bool = True):
         if info.flag_bits & 0x1:
             raise Sb3genError(f"{self.label}: {what} is encrypted (Scratch projects never are)")

@@ -1,6 +1,6 @@
 """Print every script of an .sb3 (any Scratch 3 project) in the scratchblocks text notation of
 docs/notation.md, one `// === Sprite: name ===` header per target. Blocks the notation does not know are
-printed as `opcode ... :: unknown`."""
+printed as `opcode ... :: unknown`. A first `//` line names the extensions the project asks for."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sb3gen.errors import Sb3genError
+    from sb3gen.scratch.extensions import extensions_line, requested_extensions
     from sb3gen.scratch.reader import Sb3File
     from sb3gen.scratch.show import show_project
 
@@ -26,5 +27,6 @@ def run(args: argparse.Namespace) -> int:
             names = ", ".join(str(t.get("name")) for t in project_json["targets"])
             raise Sb3genError(f"{args.file} has no target {args.target!r} (targets: {names})")
         project_json = {**project_json, "targets": targets}
-    sys.stdout.write(show_project(project_json))
+    extensions = extensions_line(requested_extensions(project_json))  # of the whole project, as it loads
+    sys.stdout.write((f"// {extensions}\n" if extensions else "") + show_project(project_json))
     return 0
