@@ -46,21 +46,25 @@ def test_train_epoch_and_test_equal_the_reference(project_data, engine):
     layers, (train, train_labels, test, test_labels), sb3 = project_data
     code = encode_images(test[3:4])[0]
     run = run_project(sb3, [{"set_variable": "packed image", "value": code}, {"broadcast": "unpack"},
-                            {"read": True}, {"broadcast": "train"}, {"broadcast": "test"}],
+                            {"read": True}, {"broadcast": "train"}, {"broadcast": "test"}, {"read": True},
+                            {"set_variable": "right digit", "value": 4}, {"broadcast": "correct"}],
                       engine=engine, max_steps=5000)
     assert np.array_equal(np.array(run.snapshots[0]["Stage"]["lists"]["input"], dtype=float), test[3])
 
+    # a correction keeps the drawing (the last test image, in `input`) as a stored image with its label
+    assert run.stage_lists["my digits"] == encode_images(test[-1:]) and run.stage_lists["my labels"] == [4]
     plan = schedule.plan_epoch([], len(train_labels), SEED, RATE, DECAY, 0)
     decoded = np.array([packed.unpack(c, SYMBOLS, 196) for c in encode_images(train)])
     trained, loss = reference.train_epoch(layers, decoded, train_labels, plan)
-    weights = np.array(run.stage_lists["weights"], dtype=np.float64)
+    weights = np.array(run.snapshots[1]["Stage"]["lists"]["weights"], dtype=np.float64)
     assert np.array_equal(weights, flat_weights(trained))
     assert not np.array_equal(weights, flat_weights(layers))
-    assert float(run.stage_variables["loss"]) == loss
+    after_test = run.snapshots[1]["Stage"]
+    assert float(after_test["variables"]["loss"]) == loss
     predictions, accuracy = reference.test(trained, test.astype(np.float64), test_labels)
-    assert [int(float(p)) for p in run.stage_lists["predictions"]] == predictions
-    assert float(run.stage_variables["accuracy"]) == accuracy
-    activations = np.array(run.stage_lists["activations"], dtype=np.float64)
+    assert [int(float(p)) for p in after_test["lists"]["predictions"]] == predictions
+    assert float(after_test["variables"]["accuracy"]) == accuracy
+    activations = np.array(after_test["lists"]["activations"], dtype=np.float64)
     last = reference.forward(trained, test[-1].astype(np.float64))
     assert np.array_equal(activations, np.concatenate([test[-1], *last.outputs]))
 
@@ -78,7 +82,7 @@ def test_grey_28x28_input_trains_and_tests_as_the_reference(engine):
     train, train_labels = _grey_images(3, 6)
     test, test_labels = _grey_images(4, 5)
     project = loop_project(layers, train, train_labels, test, test_labels, input_format=GREY28,
-                           learning_rate=RATE, learning_rate_decay=DECAY, shuffle_seed=SEED, with_ui=False)
+                           learning_rate=RATE, learning_rate_decay=DECAY, shuffle_seed=SEED)
     run = run_project(pack_sb3(compile_project(project)), [{"broadcast": "train"}, {"broadcast": "test"}],
                       engine=engine, max_steps=5000)
     stage = project.stage.lists

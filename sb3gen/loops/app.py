@@ -29,12 +29,10 @@ from sb3gen.project.network import (
     MY_DIGITS_EPOCHS,
     STEPS_PER_CORRECTION,
 )
-from sb3gen.reference import packed, schedule
+from sb3gen.reference import schedule
 from sb3gen.scratch import Project, Stage, render_template
 
 PASSES_TEMPLATE = "loops/passes.sb"
-MY_DIGITS_TEMPLATE = "loops/my_digits_binary.sb"
-MY_DIGIT_VARIABLES = ("code", "pixel", "symbol value", "bit value")
 PASS_VARIABLES = ("position", "image", "swap with", "swapped", "correct", "seconds", "start time",
                   "chunk size", "images to do", "my digit", "cell", "digit", "images of digit")
 DEFAULT_LEARNING_RATE = 0.01  # going on from trained weights: small steps keep what they learned
@@ -61,8 +59,8 @@ def loop_project(
     with_ui: bool = True,
 ) -> Project:
     """Images are (N, n_inputs) arrays in the input format's values (binary: 0/1; grey: 0..1).
-    The input format (sb3gen.project.inputs) gives `load image (code) into input`; a binary one also keeps
-    a correction's drawing in `my digits` (templates/loops/my_digits_binary.sb), a grey one only learns it."""
+    The input format (sb3gen.project.inputs) gives `load image (code) into input` and `store input as image
+    code` (a correction's drawing kept in `my digits`)."""
     fmt = input_format
     if layers[0].n_in != fmt.n_inputs:
         raise Sb3genError(f"the network takes {layers[0].n_in} inputs; the input format {fmt.name!r} gives "
@@ -93,22 +91,15 @@ def loop_project(
     project = Project(stage=stage, sprites=[])
     sprite = network_sprite(layers, rate=learning_rate, bare=False)
     fmt.add_to(stage, sprite, lang)  # `input`, its tables, `load image (code) into input`
-    if with_ui:
-        ui.add_ui(project, settings=dict(ui_settings or {}), lang=lang)
+    if with_ui:  # the pad draws into `input` in the input format's form (binary14 or grey28)
+        ui.add_ui(project, settings={**(ui_settings or {}), "input_format": fmt.name}, lang=lang)
     sprite.variables.update({name: 0 for name in PASS_VARIABLES})
-    stores_my_digits = fmt.kind == "binary"
-    if stores_my_digits:
-        sprite.variables.update({name: 0 for name in MY_DIGIT_VARIABLES})
     planned = plan_network(layers)
     context = {"c": COMMENTS[lang], "chunk": CHUNK_IMAGES, "layers": planned,
                "out_lists": [item.context.out_list for item in planned],
                "learning_rate": repr(float(learning_rate)),
-               "random_start_rate": repr(float(random_start_rate)), "n_inputs": fmt.n_inputs,
-               "stores_my_digits": stores_my_digits, "n_symbols": packed.symbol_count(fmt.n_inputs),
-               "bits_per_symbol": packed.BITS_PER_SYMBOL}
+               "random_start_rate": repr(float(random_start_rate)), "n_inputs": fmt.n_inputs}
     sprite.add_scripts(render_template(PASSES_TEMPLATE, **context), PASSES_TEMPLATE)
-    if stores_my_digits:
-        sprite.add_scripts(render_template(MY_DIGITS_TEMPLATE, **context), MY_DIGITS_TEMPLATE)
     project.sprites.append(sprite)  # last: the editor opens on a small UI sprite
     return project
 

@@ -1,9 +1,9 @@
 """`sb3gen build --model` for a model the unrolled engine refuses: the Keras front end (sb3gen.importers)
 gives the layers, the loop engine runs them (sb3gen.loops.app), the images follow the model's input:
 
-  784 inputs (28x28, or 28x28x1): grey 28x28, x / 255 quantized as the stored images are (no UI yet: the pad
-                                  draws the binary 14x14 input)
-  196 inputs (14x14): the articles' binarised 14x14 images (the default preprocessing) with the UI
+  784 inputs (28x28, or 28x28x1): grey 28x28, x / 255 quantized as the stored images are
+  196 inputs (14x14): the articles' binarised 14x14 images (the default preprocessing)
+The UI's pad draws into `input` in the same form.
 
 Everything that can be refused is refused before the data is read: the model's problems, a kind whose blocks
 are not written yet, an input size neither format gives, the website's limits (the packer).
@@ -138,8 +138,7 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
         print(f"accuracy in Scratch (reference) {accuracy:.1f}% on the project's {len(test_idx):,} test "
               "images")
         project = loop_project(layers, train, dataset.labels[train_idx], test, dataset.labels[test_idx],
-                               input_format=fmt, lang=args.lang, test_accuracy=accuracy,
-                               with_ui=fmt is BINARY14)
+                               input_format=fmt, lang=args.lang, test_accuracy=accuracy)
         sb3 = pack_sb3(compile_project(project))  # refuses what is over the website's limits
         out.write_bytes(args.output.name, sb3)
         if getattr(args, "html", False):
