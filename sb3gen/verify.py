@@ -93,10 +93,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", type=int, metavar="N",
                         help="check `test` on the first N test images and a training epoch on the first N "
                              "training images (default: all of them)")
+    parser.add_argument("--model", type=Path, metavar="FILE.onnx",
+                        help="the ONNX model a loop project was built from: check (5), each layer of its "
+                             "import within 1e-5 of onnx's reference evaluator and the project's weights "
+                             "the model's")
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print)
+    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print, model=args.model)
     failed = [c for c in checks if not c.passed]
     print(f"{len(checks) - len(failed)} of {len(checks)} checks passed"
           + (f"; FAILED: {', '.join(f'({c.number})' for c in failed)}" if failed else ""))
@@ -104,11 +108,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = None,
-                log=print) -> list[Check]:
+                log=print, model: Path | None = None) -> list[Check]:
     from sb3gen.scratch import Sb3File
 
     if images is not None and images < 1:
         raise Sb3genError("--images must be at least 1")
+    if model is not None and Path(model).suffix.lower() != ".onnx":
+        raise Sb3genError(f"{model}: verify --model compares with an ONNX model (.onnx)")
     if not Path(path).is_file():
         raise Sb3genError(f"{path}: no such file")
     with Sb3File(path) as sb3:  # Sb3genError (exit 2) for anything that is not a readable .sb3
@@ -121,7 +127,17 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
         log(f"verifying {path} in {engine}: a loop project")
         if extensions:
             log(f"extensions: {extensions}")
-        return _logged(verify_loop_project(path, project_json, engine=engine, images=images), log)
+        checks = verify_loop_project(path, project_json, engine=engine, images=images)
+        if model is not None:
+            from sb3gen.importers.onnx_check import model_check
+            from sb3gen.loops.verify import read_loop_project
+
+            data = read_loop_project(project_json, str(path), images)
+            shown = data.test[:ACTIVATION_IMAGES]
+            checks.append(model_check(Path(model), data.layers, shown, len(checks) + 1))
+        return _logged(checks, log)
+    if model is not None:
+        raise Sb3genError(f"{path}: --model is checked for projects built on the loop engine")
     data = read_interface(project_json, str(path))
     if images is not None:
         data = data.first(images)

@@ -1,6 +1,7 @@
 """`sb3gen build --model cnn.onnx`: the loop engine builds it on grey 28x28 images; the project's `weights`
 are the graph's (rounded by --weight-digits, conv weights in sb3gen's layout), and its `test` pass in
-scratch-vm gives the reference's predictions and accuracy."""
+scratch-vm gives the reference's predictions and accuracy; `sb3gen verify --model cnn.onnx` passes its five
+checks, and check (5) fails for another model."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from onnx_models import save, small_cnn
 
 from sb3gen.cli import main
+from sb3gen.importers.onnx_check import model_check
 from sb3gen.loops import reference
 from sb3gen.loops.model_build import loop_layers, rounded
 from sb3gen.loops.plan import flat_weights
@@ -39,3 +41,9 @@ def test_build_of_an_onnx_cnn_tests_in_blocks_as_the_reference(tmp_path: Path, c
     predictions, accuracy = reference.test(layers, test_inputs, np.array(lists["test labels"]))
     assert [int(float(p)) for p in run.stage_lists["predictions"]] == predictions
     assert float(run.stage_variables["accuracy"]) == accuracy
+
+    assert main(["verify", "--model", str(path), str(out)]) == 0
+    assert "[PASS] (5) the reference against ONNX's evaluator on cnn.onnx" in capsys.readouterr().out
+    other = save(small_cnn(seed=9)[0], tmp_path, "other.onnx")
+    check = model_check(other, layers, test_inputs[:3], 5)
+    assert not check.passed and "not the model's at any --weight-digits" in check.lines[-1]

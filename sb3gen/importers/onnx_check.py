@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sb3gen.importers.onnx import OnnxModel
+from sb3gen.importers.onnx import OnnxModel, import_onnx_model
 from sb3gen.importers.onnx_files import read_model
 from sb3gen.kinds import Layer, kind
+
+if TYPE_CHECKING:
+    from sb3gen.verify import Check
 
 TOLERANCE = 1e-5  # per layer, as for Keras models (keras2c's bar)
 
@@ -49,3 +53,31 @@ def layer_differences(path: Path, imported: OnnxModel, layers: Sequence[Layer],
             x = kind(layer.kind).forward(layer, x)
             worst[index] = max(worst[index], float(np.max(np.abs(x - want))))
     return worst.tolist()
+
+
+def model_check(model: Path, project_layers: Sequence[Layer], test_images: np.ndarray, number: int) -> Check:
+    """verify --model: (a) the model's import against ONNX's evaluator, every layer within TOLERANCE on the
+    project's first test images (the model's own weights); (b) the project's weights are the model's, rounded
+    to some --weight-digits (the build's rounding, exactly)."""
+    from sb3gen.loops.model_build import rounded
+    from sb3gen.loops.plan import flat_weights
+    from sb3gen.verify import Check
+
+    imported = import_onnx_model(model)
+    layers = list(imported.layers)
+    check = Check(number, f"the reference against ONNX's evaluator on {model.name}", True)
+    differences = layer_differences(model, imported, layers, test_images)
+    check.passed = max(differences) <= TOLERANCE
+    check.lines.append(f"{len(test_images)} images; largest difference per layer: " + ", ".join(
+        f"{layer.name} {difference:.2g}" for layer, difference in zip(layers, differences, strict=True))
+        + f" (at most {TOLERANCE:g})")
+    shipped = flat_weights(list(project_layers))
+    digits = next((d for d in range(3, 18) if shipped.shape == flat_weights(layers).shape
+                   and np.array_equal(flat_weights(rounded(layers, d)), shipped)), None)
+    if digits is None:
+        check.passed = False
+        check.lines.append("the project's weights are not the model's at any --weight-digits (3 to 17)")
+    else:
+        check.lines.append(f"the project's {shipped.size:,} weights are the model's at {digits} significant "
+                           "digits")
+    return check
