@@ -93,6 +93,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", type=int, metavar="N",
                         help="check `test` on the first N test images and a training epoch on the first N "
                              "training images (default: all of them)")
+    parser.add_argument("--model", type=Path, metavar="FILE.onnx",
+                        help="the ONNX model a loop project was built from: check (5), each layer of its "
+                             "import within 1e-5 of onnx's reference evaluator and the project's weights "
+                             "the model's")
     from sb3gen.ml.options import add_verbosity  # argparse only: no TensorFlow
 
     add_verbosity(parser, quiet="print only the last line (how many checks passed, which failed)",
@@ -101,7 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     checks = verify_file(args.file, engine=args.engine, images=args.images,
-                         log=(lambda line: None) if args.quiet else print_safely)
+                         log=(lambda line: None) if args.quiet else print_safely, model=args.model)
     failed = [c for c in checks if not c.passed]
     print(f"{len(checks) - len(failed)} of {len(checks)} checks passed"
           + (f"; FAILED: {', '.join(f'({c.number})' for c in failed)}" if failed else ""))
@@ -117,11 +121,13 @@ def print_safely(line: str) -> None:
 
 
 def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = None,
-                log=print) -> list[Check]:
+                log=print, model: Path | None = None) -> list[Check]:
     from sb3gen.scratch import Sb3File
 
     if images is not None and images < 1:
         raise Sb3genError("--images must be at least 1")
+    if model is not None and Path(model).suffix.lower() != ".onnx":
+        raise Sb3genError(f"{model}: verify --model compares with an ONNX model (.onnx)")
     from sb3gen.untrusted import check_regular
 
     check_regular(path, ".sb3 file")  # missing, a folder, a device or a FIFO: one line
@@ -135,7 +141,17 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
         log(f"verifying {path} in {engine}: a loop project")
         if extensions:
             log(f"extensions: {extensions}")
-        return _logged(verify_loop_project(path, project_json, engine=engine, images=images), log)
+        checks = verify_loop_project(path, project_json, engine=engine, images=images)
+        if model is not None:
+            from sb3gen.importers.onnx_check import model_check
+            from sb3gen.loops.verify import read_loop_project
+
+            data = read_loop_project(project_json, str(path), images)
+            shown = data.test[:ACTIVATION_IMAGES]
+            checks.append(model_check(Path(model), data.layers, shown, len(checks) + 1))
+        return _logged(checks, log)
+    if model is not None:
+        raise Sb3genError(f"{path}: --model is checked for projects built on the loop engine")
     data = read_interface(project_json, str(path))
     if images is not None:
         data = data.first(images)

@@ -95,3 +95,14 @@ def sprite_lists(p: ActivationPlan) -> list[str]:
 
 def csv(layer: Layer) -> str:
     return f"# {layer.where()}: {layer.config['activation']}, no params\n"
+
+
+ONNX_OPS = ("Relu", "Sigmoid", "Tanh", "Softmax")
+
+
+def from_onnx(op_type: str, attributes: Mapping[str, Any], constants: Sequence[np.ndarray | None],
+              in_shape: Shape) -> Imported:
+    """Softmax over the last axis; the front end passes a flat layer's axis 1 as -1 (the same axis)."""
+    if op_type == "Softmax" and int(attributes.get("axis", -1)) != -1:
+        raise LayerProblem(f"Softmax over axis {attributes['axis']}: the blocks run it over the last axis")
+    return Imported({"activation": op_type.lower()})

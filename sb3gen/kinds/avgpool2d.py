@@ -61,3 +61,11 @@ def backward(layer: Layer, x: np.ndarray, y: np.ndarray,
         for iy, ix in cells:
             dx[iy, ix] = dx[iy, ix] + share
     return dx.ravel(), ()
+
+
+ONNX_OPS = ("AveragePool",)
+
+
+def from_onnx(op_type: str, attributes: Mapping[str, Any], constants: Sequence[np.ndarray | None],
+              in_shape: Shape) -> Imported:
+    return pooling.from_onnx(attributes, in_shape, average=True)

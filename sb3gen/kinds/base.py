@@ -13,6 +13,11 @@ A kind module (sb3gen/kinds/<kind>.py) defines, at module level (REQUIRED_PARTS;
                   the neutral config and params from a Keras layer's config dict (as saved in the
                   model's config.json) and its weight arrays; None: the layer does nothing at inference
                   (Dropout, InputLayer). Problems are raised as LayerProblem, one per problem.
+  ONNX_OPS        the ONNX operators it imports, e.g. ("Conv",)
+  from_onnx(op_type, attributes, constants, in_shape) -> Imported
+                  the same from an ONNX node: its attributes (plain Python values) and its constant inputs
+                  after the data input (None for an absent optional one), already channels_last where the
+                  graph's NCHW order matters (sb3gen.importers.onnx owns the graph: folds, Flatten order).
   out_shape(in_shape, config) -> Shape
   problems(layer) -> list[str]
                   everything the blocks cannot run about this layer (empty: fine); each says what would
@@ -39,8 +44,8 @@ import numpy as np
 
 Shape = tuple[int, int, int]  # (rows, columns, channels)
 
-REQUIRED_PARTS = ("NAME", "LABEL", "KERAS_CLASSES", "from_keras", "out_shape", "problems", "forward",
-                  "backward", "update", "flat_params", "TEMPLATE", "plan", "csv")
+REQUIRED_PARTS = ("NAME", "LABEL", "KERAS_CLASSES", "from_keras", "ONNX_OPS", "from_onnx", "out_shape",
+                  "problems", "forward", "backward", "update", "flat_params", "TEMPLATE", "plan", "csv")
 
 
 class LayerProblem(Exception):

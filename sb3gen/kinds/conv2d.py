@@ -205,3 +205,30 @@ def csv(layer: Layer) -> str:
             lines.extend(",".join(repr(float(v)) for v in kernel[r, :, c, f]) for r in range(kernel.shape[0]))
         lines += ["bias", repr(float(bias[f])), ""]
     return "\n".join(lines) + "\n"
+
+
+ONNX_OPS = ("Conv",)
+
+
+def from_onnx(op_type: str, attributes: Mapping[str, Any], constants: Sequence[np.ndarray | None],
+              in_shape: Shape) -> Imported:
+    """Conv: weights (filters, channels, kh, kw) as ONNX keeps them, turned into Keras' (kh, kw, channels,
+    filters); pads as 'valid' or 'same' when they give the same windows (sb3gen.kinds.window.onnx_window)."""
+    weights, bias = (list(constants) + [None, None])[:2]
+    if weights is None or weights.ndim != 4:
+        raise LayerProblem("its weights must be a constant 4-D tensor (filters, channels, rows, columns)")
+    filters, channels, kh, kw = (int(n) for n in weights.shape)
+    if channels != in_shape[2] or int(attributes.get("group", 1)) != 1:
+        raise LayerProblem(f"group {attributes.get('group', 1)} with weights for {channels} channels on "
+                           f"{in_shape[2]}; the blocks run group=1")
+    strides, padding, refused = window.onnx_window(attributes, (kh, kw), in_shape)
+    dilations = [int(d) for d in attributes.get("dilations", [1, 1])]
+    if any(d != 1 for d in dilations):
+        refused.append(f"dilations {dilations}; the blocks run dilation 1 only")
+    bias = np.zeros(filters) if bias is None else np.asarray(bias, dtype=np.float64).ravel()
+    if bias.shape != (filters,):
+        raise LayerProblem(f"its bias has {bias.size} values for {filters} filters")
+    kernel = np.transpose(np.asarray(weights, dtype=np.float64), (2, 3, 1, 0))
+    settings = {"filters": filters, "kernel": (kh, kw), "strides": strides, "padding": padding,
+                "activation": "linear", "refused": tuple(refused)}
+    return Imported(settings, (kernel, bias))

@@ -219,3 +219,34 @@ def csv(layer: Layer) -> str:
             lines.append(f"bias,{float(bias[j])!r}")
         lines.extend(f"input {i + 1},{float(w)!r}" for i, w in enumerate(kernel[:, j].tolist()))
     return "\n".join(lines) + "\n"
+
+
+ONNX_OPS = ("Gemm", "MatMul")
+
+
+def from_onnx(op_type: str, attributes: Mapping[str, Any], constants: Sequence[np.ndarray | None],
+              in_shape: Shape) -> Imported:
+    """Gemm (y = alpha * x . B' + beta * C, B' = B transposed when transB) or MatMul (+ the Add after it,
+    which the ONNX front end hands over as C). No activation: the front end folds a following one."""
+    n_in = int(np.prod(in_shape))
+    weights, bias = (list(constants) + [None, None])[:2]
+    if weights is None or weights.ndim != 2:
+        raise LayerProblem("its weights must be a constant 2-D matrix")
+    kernel = np.asarray(weights, dtype=np.float64)
+    if op_type == "Gemm":
+        if int(attributes.get("transA", 0)):
+            raise LayerProblem("transA=1: the blocks run x . B (transA=0)")
+        if int(attributes.get("transB", 0)):
+            kernel = kernel.T
+        kernel = kernel * float(attributes.get("alpha", 1.0))
+    if kernel.shape[0] != n_in:
+        raise LayerProblem(f"weights of shape {kernel.shape} do not fit {n_in} inputs")
+    params: tuple[np.ndarray, ...] = (kernel,)
+    if bias is not None:
+        bias = np.asarray(bias, dtype=np.float64).ravel() * float(attributes.get("beta", 1.0))
+        if bias.size == 1:
+            bias = np.full(kernel.shape[1], float(bias[0]))
+        if bias.size != kernel.shape[1]:
+            raise LayerProblem(f"its bias has {bias.size} values for {kernel.shape[1]} outputs")
+        params = (kernel, bias)
+    return Imported({"units": kernel.shape[1], "activation": "linear", "use_bias": bias is not None}, params)

@@ -71,3 +71,11 @@ def backward(layer: Layer, x: np.ndarray, y: np.ndarray,
     for oy, ox, _, iy, ix in _winners(layer, pooling.image(layer, x)):
         dx[iy, ix, channels] = dx[iy, ix, channels] + grads[oy, ox]
     return dx.ravel(), ()
+
+
+ONNX_OPS = ("MaxPool",)
+
+
+def from_onnx(op_type: str, attributes: Mapping[str, Any], constants: Sequence[np.ndarray | None],
+              in_shape: Shape) -> Imported:
+    return pooling.from_onnx(attributes, in_shape, average=False)

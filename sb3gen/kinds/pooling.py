@@ -38,7 +38,7 @@ def out_shape(in_shape: Shape, config: Mapping[str, Any]) -> Shape:
 
 def problems(layer: Layer) -> list[str]:
     (ph, pw), strides, padding = layer.config["pool"], layer.config["strides"], layer.config["padding"]
-    found = []
+    found = list(layer.config.get("refused", ()))
     if ph != pw or ph not in POOL_SIDES:
         found.append(f"pool {ph}x{pw}; the blocks run 2x2 and 3x3")
     if any(s not in STRIDES for s in strides) and tuple(strides) != (ph, pw):  # default strides: the pool's
@@ -96,3 +96,17 @@ def sprite_variables(p: KindPlan) -> tuple[str, ...]:
 def csv(layer: Layer) -> str:
     (ph, pw), strides, padding = layer.config["pool"], layer.config["strides"], layer.config["padding"]
     return f"{layer.where()}\npool,{ph}x{pw},strides,{window.text(strides)},padding,{padding}\nno params\n"
+
+
+def from_onnx(attributes: Mapping[str, Any], in_shape: Shape, average: bool) -> Imported:
+    """MaxPool / AveragePool: kernel_shape, strides (ONNX's default 1), pads or auto_pad as 'valid' or 'same'
+    when the windows are the same; an average divides by the cells inside, so count_include_pad with pads
+    is refused."""
+    pool = window.pair(list(attributes.get("kernel_shape", [])), "kernel_shape")
+    ceil_mode = bool(int(attributes.get("ceil_mode", 0)))
+    strides, padding, refused = window.onnx_window(attributes, pool, in_shape, ceil_mode)
+    if any(int(d) != 1 for d in attributes.get("dilations", [1, 1])):
+        refused.append(f"dilations {list(attributes['dilations'])}; the blocks run dilation 1 only")
+    if average and padding == "same" and int(attributes.get("count_include_pad", 0)):
+        refused.append("count_include_pad=1 with pads; the blocks divide by the cells inside the input")
+    return Imported({"pool": pool, "strides": strides, "padding": padding, "refused": tuple(refused)})

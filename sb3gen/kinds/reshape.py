@@ -83,3 +83,21 @@ def sprite_variables(p: KindPlan) -> tuple[str, ...]:
 def csv(layer: Layer) -> str:
     shapes = ",to,".join("x".join(map(str, shape)) for shape in (layer.in_shape, layer.out_shape))
     return f"{layer.where()}\nshape,{shapes}\n"
+
+
+ONNX_OPS = ("Flatten", "Reshape")
+
+
+def from_onnx(op_type: str, attributes: Mapping[str, Any], constants: Sequence[np.ndarray | None],
+              in_shape: Shape) -> Imported:
+    """Flatten (axis 1) or Reshape to a constant shape; the front end gives the shape channels_last and
+    without the batch axis (it owns the NCHW order)."""
+    size = math.prod(in_shape)
+    if op_type == "Flatten":
+        if int(attributes.get("axis", 1)) != 1:
+            raise LayerProblem(f"Flatten axis {attributes['axis']}: the blocks flatten everything after "
+                               "the batch axis (axis 1)")
+        return Imported({"target": (1, 1, size)})
+    if not constants or constants[0] is None:
+        raise LayerProblem("its shape is not a constant")
+    return Imported({"target": as_shape([int(d) for d in constants[0].ravel()], size)})

@@ -124,3 +124,27 @@ def csv(layer: Layer) -> str:
     rows = [f"{layer.where()}", "channel,a,b"]
     rows += [f"{c + 1},{float(a[c])!r},{float(b[c])!r}" for c in range(a.size)]
     return "\n".join(rows) + "\n"
+
+
+ONNX_OPS = ("Sub", "Div", "Mul", "Add", "BatchNormalization")
+
+
+def from_onnx(op_type: str, attributes: Mapping[str, Any], constants: Sequence[np.ndarray | None],
+              in_shape: Shape) -> Imported:
+    """x - c, x / c, x * c, x + c with c one number or one per channel (PyTorch's Normalize(mean, std) is
+    Sub then Div), or a BatchNormalization (scale, B, mean, var) that is not folded."""
+    channels = in_shape[2]
+    if op_type == "BatchNormalization":
+        if int(attributes.get("training_mode", 0)):
+            raise LayerProblem("training_mode=1: the blocks run it at inference")
+        config = {"epsilon": float(attributes.get("epsilon", 1e-5))}
+        a, b = batch_norm_factors(config, [c for c in constants if c is not None], channels)
+        return Imported({"channels": channels}, (a, b))
+    if len(constants) != 1 or constants[0] is None:
+        raise LayerProblem(f"{op_type} of two computed values; the blocks run {op_type} by a constant")
+    c = _per_channel(constants[0], channels, "constant")
+    ones, zeros = np.ones(channels), np.zeros(channels)
+    a, b = {"Sub": (ones, -c), "Add": (ones, c), "Mul": (c, zeros), "Div": (1.0 / c, zeros)}[op_type]
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise LayerProblem("its factors are not finite numbers")
+    return Imported({"channels": channels}, (a, b))

@@ -30,7 +30,10 @@ DEFAULT_TEST_IMAGES = 1000
 
 
 def old_engine_refusal(args: argparse.Namespace) -> str | None:
-    """Why the unrolled engine refuses --model (its size estimate, its loader, its layer check), or None."""
+    """Why the unrolled engine refuses --model (its size estimate, its loader, its layer check), or None;
+    "" for an ONNX model, which only the loop engine reads."""
+    if Path(args.model).suffix.lower() == ".onnx":
+        return ""
     from sb3gen.build import check_blocks_run, load_network
     from sb3gen.ml.model_file import peek_layer_sizes
     from sb3gen.project.estimate import check_fits
@@ -122,8 +125,11 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
             raise ProblemReport(f"{refusal}; the loop engine cannot build it either: {loop_refusal.headline}",
                                 loop_refusal.problems) from None
         except Sb3genError as loop_refusal:
+            if not refusal:
+                raise
             raise Sb3genError(f"{refusal}\nthe loop engine cannot build it either: {loop_refusal}") from None
-        print(f"the unrolled engine refuses it ({refusal}); building it on the loop engine: "
+        why = f"the unrolled engine refuses it ({refusal}); " if refusal else ""
+        print(f"{why}building it on the loop engine: "
               + ", ".join(f"{layer.name} {layer.out_shape}" for layer in layers))
         dataset = load_mnist(args.data, log=print)
         held_out = held_out_indices(dataset.labels, dataset.test_start)
