@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from sb3gen.errors import Sb3genError
+from sb3gen.errors import ProblemReport, Sb3genError
 from sb3gen.importers.keras import ImportedModel, flatten_order
 from sb3gen.importers.onnx_files import TensorBudget, TensorProblem, read_model
 from sb3gen.kinds import KINDS, Layer, LayerProblem, Shape
@@ -377,8 +377,8 @@ def import_onnx_model(path: str | Path) -> ImportedModel:
     if builder.problems:
         count = len(builder.problems)
         plural = "s" if count > 1 else ""
-        raise Sb3genError(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it is:"
-                          "\n  " + "\n  ".join(builder.problems))
+        raise ProblemReport(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it "
+                            "is:", builder.problems)
     data_format = "channels_first" if len(dims) == 3 else "channels_last"
     return OnnxModel(tuple(builder.layers), to_channels_last(dims), tuple(dims), data_format, path.name,
                      input_name, tuple(builder.ends))
