@@ -96,7 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, metavar="FILE.onnx",
                         help="the ONNX model a loop project was built from: check (5), each layer of its "
                              "import within 1e-5 of onnx's reference evaluator and the project's weights "
-                             "the model's")
+                             "the model's (default: no model check)")
     from sb3gen.ml.options import add_verbosity  # argparse only: no TensorFlow
 
     add_verbosity(parser, quiet="print only the last line (how many checks passed, which failed)",
