@@ -68,3 +68,21 @@ def test_a_model_the_unrolled_engine_refuses_builds_on_the_loop_engine(tmp_path:
             target.writestr(info, data)
     failed = [c.number for c in verify_file(wrong, images=6, log=quiet) if not c.passed]
     assert 3 in failed and 4 in failed
+
+
+def test_a_small_28x28_model_the_unrolled_engine_would_fit_builds_on_the_loop_engine(tmp_path: Path,
+                                                                                    capsys) -> None:
+    """The unrolled engine's project reads 14x14 only: a 784-16-10 MLP small enough for its size estimate
+    failed on its UI ("list 'input' holds 784 values, the UI expects 196") instead of going to the loops."""
+    keras = import_keras()
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model_path = tmp_path / "small28.keras"
+    model.save(model_path)
+    out = tmp_path / "small28.sb3"
+    assert main(["build", "--model", str(model_path), "--train-images", "10", "--test-images", "12",
+                 "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "the unrolled engine reads the 14x14 binarised input only" in printed and "(grey28)" in printed

@@ -24,6 +24,7 @@ from sb3gen.loops.plan import problems
 from sb3gen.project.inputs import BINARY14, GREY28, InputFormat
 from sb3gen.scratch.templates import templates_dir
 
+BINARY14_SIDE = 14  # the only input the unrolled engine's project reads
 WEIGHT_COPIES = 2  # `weights` and `shipped weights` (restore weights)
 DEFAULT_TRAIN_IMAGES = 4000
 DEFAULT_TEST_IMAGES = 1000
@@ -43,6 +44,10 @@ def old_engine_refusal(args: argparse.Namespace) -> str | None:
         if peeked is not None:
             check_fits(peeked, 0, 0, args.math, what="--model")
         net = load_network(args)
+        if net.preprocess.size != BINARY14_SIDE:  # its stage, pad and UI read 14x14 only
+            side = net.preprocess.size
+            return (f"--model takes {side}x{side} inputs; the unrolled engine reads the 14x14 binarised "
+                    "input only")
         check_blocks_run(net.layers, None)
         if net.is_mlp:
             check_fits(net.layer_sizes, 0, 0, args.math, what="--model")
