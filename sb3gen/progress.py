@@ -1,8 +1,8 @@
 """A command's phases on stderr, so a long build never sits silent.
 
 On a terminal a phase is one line redrawn as it advances (a bar when its size is known) and left with what it
-did and how long it took. Elsewhere (a log, a pipe, CI) each phase is one line: "name: " when it starts, what
-it did and its seconds when it ends, nothing in between.
+did and how long it took. Elsewhere (a log, a pipe, CI) each phase is one line when it ends: its name, what it
+did and its seconds.
 """
 
 from __future__ import annotations
@@ -63,13 +63,14 @@ class Progress:
     def phase(self, label: str, total: int | None = None) -> Iterator[Phase]:
         redraw = self.tty and not self.verbose
         phase = Phase(self.stream, self.enabled and redraw, label, total)
-        # (start, stopped, end) per way of showing; "stopped" ends the line before an error message
+        # (start, stopped, end) per way of showing. A failed phase leaves no line of its own (a terminal's is
+        # erased): the error message is then the one line a refusal prints.
         if self.verbose:
-            texts = (f"{label} ...\n", f"{label}: stopped\n", f"{label}: {{}}\n")
+            texts = (f"{label} ...\n", "", f"{label}: {{}}\n")
         elif redraw:
-            texts = (f"\r{label} ...\033[K", " stopped\n", f"\r{label}: {{}}\033[K\n")
+            texts = (f"\r{label} ...\033[K", "\r\033[K", f"\r{label}: {{}}\033[K\n")
         else:
-            texts = (f"{label}: ", "stopped\n", "{}\n")
+            texts = ("", "", f"{label}: {{}}\n")
         self._write(texts[0])
         try:
             yield phase
@@ -79,6 +80,6 @@ class Progress:
         self._write(texts[2].format(f"{phase.done_text or 'done'} ({phase.seconds(self.verbose)})"))
 
     def _write(self, text: str) -> None:
-        if self.enabled:
+        if self.enabled and text:
             self.stream.write(text)
             self.stream.flush()

@@ -29,11 +29,12 @@ def test_a_log_gets_one_line_per_phase_and_nothing_in_between():
     assert lines[1].startswith("compiling: done (")
 
 
-def test_a_failed_phase_ends_its_line_before_the_error():
-    log = io.StringIO()
-    with pytest.raises(ValueError), Progress(log).phase("data"):
-        raise ValueError("bad data")
-    assert log.getvalue() == "data: stopped\n"
+def test_a_failed_phase_leaves_the_error_message_alone():
+    log, screen = io.StringIO(), Terminal()
+    for stream in (log, screen):
+        with pytest.raises(ValueError), Progress(stream).phase("data"):
+            raise ValueError("bad data")
+    assert log.getvalue() == "" and screen.getvalue() == "\rdata ...\033[K\r\033[K"  # erased
 
 
 def test_a_terminal_gets_a_bar_redrawn_then_the_result():
