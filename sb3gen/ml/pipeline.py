@@ -97,12 +97,13 @@ def training_arrays(config: TrainConfig, data: PreparedData, progress: Progress 
     n_copies = config.augment_copies + config.redraw_copies
     x_train = data.inputs[train_part]
     if n_copies:
-        with progress.phase("copies", total=2) as phase:
+        steps = iter(range(1, config.redraw_copies + 3))
+        with progress.phase("copies", total=config.redraw_copies + 2) as phase:
             augmented = augmented_copies(images[train_part], config.augment_copies, config.seed)
-            phase.update(1, f"{config.augment_copies} augmented")
+            phase.update(next(steps), "augmented")
             redrawn = redrawn_copies(images[train_part], [config.seed * 1000 + 500 + k
-                                                          for k in range(config.redraw_copies)])
-            phase.update(2, f"{config.redraw_copies} redrawn on the pad")
+                                                          for k in range(config.redraw_copies)],
+                                     step_done=lambda: phase.update(next(steps), "redrawn on the pad"))
             extra = preprocess(np.concatenate([augmented, redrawn]), PreprocessSettings(invert=config.invert))
             x_train = np.concatenate([x_train, extra])
             phase.finish(f"{config.augment_copies} augmented and {config.redraw_copies} redrawn copies of "

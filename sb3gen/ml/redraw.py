@@ -10,6 +10,7 @@ and seed -> same frames.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -200,12 +201,16 @@ def pen_path(mouse_strokes: list[list[tuple[int, int]]], geometry: R.Geometry) -
     return path
 
 
-def redrawn_copies(images: np.ndarray, seeds: list[int], geometry: R.Geometry = GEOMETRY) -> np.ndarray:
+def redrawn_copies(images: np.ndarray, seeds: list[int], geometry: R.Geometry = GEOMETRY,
+                   step_done: Callable[[], None] | None = None) -> np.ndarray:
     """redrawn_frames for each seed, copy after copy: (len(seeds) * N, 28, 28) uint8. The skeletons are
-    traced once, and the frames normalised many at once (sb3gen.ml.redraw_batch, bit for bit the pad's)."""
+    traced once, and the frames normalised many at once (sb3gen.ml.redraw_batch, bit for bit the pad's).
+    step_done() after the strokes and after each copy (1 + len(seeds) steps)."""
     from sb3gen.ml.redraw_batch import normalise_paths
 
+    step_done = step_done or (lambda: None)
     strokes = digit_strokes(images) if len(seeds) else []
+    step_done()
     frames = []
     for seed in seeds:
         rng = np.random.default_rng(seed)
@@ -217,6 +222,7 @@ def redrawn_copies(images: np.ndarray, seeds: list[int], geometry: R.Geometry = 
         for k in sorted(set(range(len(paths))) - set(drawn)):  # nothing landed on the pad: its cells
             copy[k] = R.normalise(draw_on_pad(placed[k], geometry)[0])
         frames.append(copy)
+        step_done()
     joined = np.concatenate(frames) if frames else np.zeros((0, R.SIDE * R.SIDE))
     return np.clip(np.rint(joined.reshape(-1, R.SIDE, R.SIDE) * 255), 0, 255).astype(np.uint8)
 
