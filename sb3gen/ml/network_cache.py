@@ -1,13 +1,13 @@
 """Trained networks kept between builds: the same training options, data and training code give the same
 network (training is seeded and deterministic), so a second build reuses it instead of training again.
 
-An entry is one JSON file in cache_folder() (~/.cache/sb3gen/networks), named by its key:
-the sha256 of the options that affect training, the data's bytes, sb3gen's version and the sha256 of the
-training code's sources, and the TensorFlow, Keras and numpy versions. It holds the network (before the
-build rounds its weights) and the files training wrote (history.json, training.png, test_predictions.png),
-so a build from the cache writes the same files as one that trained. Entries are written atomically and read
-like any untrusted network file: size capped, every field checked, and a sha256 of the content, so a damaged
-or edited entry is refused with a message and the network trained again.
+An entry is one JSON file in cache_folder() (~/.cache/sb3gen/networks), named by its key: the sha256 of the
+options that affect training, the data's bytes, sb3gen's version, the sha256 of the training code's sources
+and the TensorFlow, Keras, numpy and matplotlib versions. It holds the network (before the build rounds its
+weights) and the files training wrote (history.json, training.png, test_predictions.png), so a build from
+the cache writes the same files as one that trained. Entries are written atomically and read like any
+untrusted network file: size capped, every field checked, and a sha256 of the content, so a damaged or
+edited entry is refused with a message and the network trained again.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TRAINING_SOURCES = ("ml/augment.py", "ml/keras_model.py", "ml/pipeline.py", "ml/preprocess.py",
                     "ml/presets.py", "ml/redraw.py", "ml/redraw_batch.py", "ml/subsets.py", "ml/train.py",
                     "ml/plots.py", "layers.py", "reference/pad.py", "reference/tables.py")
-LIBRARIES = ("tensorflow", "tensorflow-cpu", "keras", "numpy")
+LIBRARIES = ("tensorflow", "tensorflow-cpu", "keras", "numpy", "matplotlib")  # matplotlib: the PNGs
 
 
 def cache_folder() -> Path:
