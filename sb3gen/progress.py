@@ -55,7 +55,8 @@ class Progress:
 
     def __init__(self, stream: TextIO | None = None, enabled: bool = True, verbose: bool = False) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled, self.verbose = enabled, verbose
+        # (sys.stderr is None when Python started without file descriptor 2)
+        self.enabled, self.verbose = enabled and self.stream is not None, verbose
         isatty = getattr(self.stream, "isatty", None)
         self.tty = bool(isatty and isatty())
 

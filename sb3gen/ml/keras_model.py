@@ -46,8 +46,12 @@ def import_keras(show_log: bool = False) -> Any:
 @contextlib.contextmanager
 def _stderr_held_back() -> Iterator[None]:
     """File descriptor 2 into a temporary file meanwhile; written out after all if the block fails."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        _flush_stderr()
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 (closed): nothing to hide
+        yield
+        return
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         failed = False
@@ -57,13 +61,18 @@ def _stderr_held_back() -> Iterator[None]:
             failed = True
             raise
         finally:
-            sys.stderr.flush()
+            _flush_stderr()
             os.dup2(saved, 2)
             os.close(saved)
-            if failed:
+            if failed and sys.stderr is not None:
                 captured.seek(0)
                 sys.stderr.write(captured.read().decode("utf-8", "replace"))
                 sys.stderr.flush()
+
+
+def _flush_stderr() -> None:
+    if sys.stderr is not None:  # None when Python started without file descriptor 2
+        sys.stderr.flush()
 
 
 def input_shape(n_inputs: int) -> tuple[int, ...]:
