@@ -28,6 +28,7 @@ import numpy as np
 
 from sb3gen import layers as layer_kinds
 from sb3gen.project import build_network_project
+from sb3gen.project.plan import layer_titles
 from sb3gen.reference import ReferenceNetwork
 from sb3gen.scratch import compile_project, pack_sb3, read_sb3
 from sb3gen.scratch.packer import project_json_bytes
@@ -40,14 +41,14 @@ TIMEOUT_S = 3600.0  # a scratch-vm epoch over thousands of images on a busy mach
 PHASE_NAMES = ("decode", "forward", "backward", "update", "loop and display")
 PHASES = {  # custom block (proccode prefix) -> phase of a training step
     "find stroke pixels": "decode", "forward pass": "forward", "softmax": "forward", "sigmoid of": "forward",
-    "exp of": "forward", "output deltas": "backward", "log of": "backward", "learn from label": "backward",
+    "exp of": "forward", "output errors": "backward", "log of": "backward", "learn from label": "backward",
 }
 
 
 def phase_of(proccode: str) -> str:
-    if proccode.startswith("update layer"):
+    if proccode.startswith("update "):
         return "update"
-    if proccode.endswith(" deltas"):
+    if proccode.endswith(" errors"):
         return "backward"
     if proccode.endswith(" forward"):
         return "forward"
@@ -57,13 +58,14 @@ def phase_of(proccode: str) -> str:
     return "loop and display"
 
 
-def layer_evaluations(by_procedure: dict[str, int], layer: int, kind: str) -> int:
-    """A layer's evaluations of one kind, over its custom blocks (per neuron or group, see forward.sb)."""
+def layer_evaluations(by_procedure: dict[str, int], title: str, kind: str) -> int:
+    """A layer's evaluations of one kind (forward, errors, update), over its custom blocks (per neuron or
+    group, see dense.sb); `title`: the layer as the blocks name it (dense 1, output)."""
     def belongs(proccode: str) -> bool:
         if kind == "update":
-            return proccode == f"update layer {layer}" or proccode.startswith(f"update layer {layer} neuron ")
-        own = proccode.startswith(f"layer {layer} ") and proccode.endswith(f" {kind}")
-        return own or (kind == "forward" and proccode.startswith(f"sigmoid of layer {layer} "))
+            return proccode == f"update {title}" or proccode.startswith(f"update {title} ")
+        own = proccode.startswith(f"{title} ") and proccode.endswith(f" {kind}")
+        return own or (kind == "forward" and proccode.startswith(f"sigmoid of {title} "))
     return sum(count for proccode, count in by_procedure.items() if belongs(proccode))
 
 
@@ -104,22 +106,24 @@ def evaluation_report(sb3: bytes, data: ProjectData) -> list[str]:
     lines.append(f"    forward {fwd:,.0f} ({fwd / forward_macs:.2f}/MAC), backward (deltas) {bwd:,.0f}, "
                  f"update {upd:,.0f}; backward+update {(bwd + upd) / backward_macs:.2f}/MAC; "
                  f"decode {dec:,.0f}, loop and display {loop:,.0f}")
+    titles = layer_titles(data.layers)
     for layer, (n_in, n_out) in enumerate(zip(sizes, sizes[1:], strict=False), start=1):
         layer_macs = n_in * n_out
-        forward = layer_evaluations(train_phase.by_procedure, layer, "forward") / n_train
-        update = layer_evaluations(train_phase.by_procedure, layer, "update") / n_train
-        text = f"    layer {layer} ({n_in}x{n_out}): forward {forward / layer_macs:.2f}/MAC, " \
+        title = titles[layer - 1]
+        forward = layer_evaluations(train_phase.by_procedure, title, "forward") / n_train
+        update = layer_evaluations(train_phase.by_procedure, title, "update") / n_train
+        text = f"    {title} ({n_in}x{n_out}): forward {forward / layer_macs:.2f}/MAC, " \
                f"update {update / layer_macs:.2f}/MAC"
         if layer < len(sizes) - 1:
             next_macs = n_out * sizes[layer + 1]
-            deltas = layer_evaluations(train_phase.by_procedure, layer, "deltas") / n_train
+            deltas = layer_evaluations(train_phase.by_procedure, title, "errors") / n_train
             text += f", deltas {deltas / next_macs:.2f}/MAC"
         lines.append(text)
     decode = train_phase.by_procedure.get("find stroke pixels of packed image %s", 0) / n_train
     lines.append(f"  decoding a packed image (find stroke pixels of packed image): {decode:,.0f} per image = "
                  f"{decode / (train_phase.evaluations / n_train):.1%} of a training step")
     stroke = np.mean(data.train_images == 1)
-    lines.append(f"  (layer 1 runs only over stroke pixels: {stroke:.0%} of the training pixels)")
+    lines.append(f"  ({titles[0]} runs only over stroke pixels: {stroke:.0%} of the training pixels)")
     return lines
 
 

@@ -13,11 +13,12 @@ Multiply-adds (MACs) per image, from the layer description (sb3gen.layers):
   For the default CNN (conv 8, maxpool 2, dense 32, dense 10 on 14x14): forward 10,368 + 9,216 + 320 = 19,904;
   training 19,904 + (9,216 + 320) + (10,368 + 9,216 + 320) = 49,344.
 Evaluations are scratch-vm's primitive calls (reporters, variable reads and `item` included), grouped by the
-custom block that ran them: `layer N ... forward` (a conv and its pool: `layers N and N+1 forward` and
-`layer N window ...`, counted as the conv's), `layer N deltas` (the deltas of layer N's
-outputs, i.e. the input gradient of layer N + 1), `update layer N`; a dense layer after a pool computes the
-pool's deltas and its own update in one loop over the pool's outputs (`layer N-1 deltas`, which calls
-`layer N errors and learning` per output), counted as layer N's "input gradient and update".
+custom block that ran them, layers named as the blocks name them (sb3gen.project.plan.layer_titles: conv 1,
+pool 1, dense 1, output): `<layer> ... forward` (a conv and its pool: `conv 1 and pool 1 forward` and
+`conv 1 window ...`, counted as the conv's), `<layer> errors` (the errors of the layer's outputs, i.e. the
+input gradient of the layer after it), `update <layer>`; a dense layer after a pool computes the pool's errors
+and its own update in one loop over the pool's outputs (`pool 1 errors`, which calls `pooled output error and
+dense 1 learning` per output), counted as the dense layer's "input gradient and update".
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from sb3gen import layers as layer_kinds
 from sb3gen.layers import Layer
+from sb3gen.project.plan import layer_titles
 from sb3gen.scratch import read_sb3
 from sb3gen.verify import ProjectData, read_interface
 from sb3gen.vm import run_project
@@ -62,28 +64,38 @@ def network_macs(layers: list[Layer]) -> tuple[list[Macs], int, int]:
     return per_layer, forward, forward + sum(m.input_gradient + m.update for m in per_layer)
 
 
-def part_of(proccode: str) -> tuple[int, str] | None:
+TITLE = r"(conv \d+|pool \d+|dense \d+|output)"  # a layer as the blocks name it
+
+
+def layer_numbers(layers: list[Layer]) -> dict[str, int]:
+    """Layer number by the name the blocks give it."""
+    return {title: number for number, title in enumerate(layer_titles(layers), start=1)}
+
+
+def part_of(proccode: str, numbers: dict[str, int]) -> tuple[int, str] | None:
     """(layer number, forward | input gradient | update | input gradient and update) of a network custom
-    block; None for the others. A conv and its max-pool run in one forward block, counted as the conv's."""
-    if match := re.match(r"update layers? (\d+)", proccode):
-        return int(match.group(1)), "update"
-    forward_parts = r"window |row codes|conv table|pair table|neuron lists|pixels|biases|relu"
-    if match := re.match(rf"layer (\d+) (?:{forward_parts})", proccode):
-        return int(match.group(1)), "forward"
-    if match := re.match(r"layer (\d+) errors and learning", proccode):
-        return int(match.group(1)), "input gradient and update"
-    if match := re.match(r"(?:sigmoid of )?layers? (\d+)\b.*", proccode):
-        if proccode.endswith(" deltas"):  # the deltas of layer N's outputs: layer N + 1's input gradient
-            return int(match.group(1)) + 1, "input gradient"
+    block; None for the others. A conv and its max-pool run in one forward block, counted as the conv's.
+    `numbers`: layer_numbers of the network."""
+    if match := re.fullmatch(rf"update {TITLE}(?: .*)?", proccode):
+        return numbers[match.group(1)], "update"
+    if match := re.fullmatch(rf"pooled output error and {TITLE} learning", proccode):
+        return numbers[match.group(1)], "input gradient and update"
+    forward_parts = r"window .*|row codes|table|pair table|neuron lists|pixels|biases|relu"
+    if match := re.fullmatch(rf"{TITLE} (?:{forward_parts})", proccode):
+        return numbers[match.group(1)], "forward"
+    if match := re.fullmatch(rf"(?:sigmoid of )?{TITLE}\b.*", proccode):
+        if proccode.endswith(" errors"):  # the errors of a layer's outputs: the next layer's input gradient
+            return numbers[match.group(1)] + 1, "input gradient"
         if proccode.endswith(" forward") or " forward with " in proccode or proccode.startswith("sigmoid of"):
-            return int(match.group(1)), "forward"
+            return numbers[match.group(1)], "forward"
     return None
 
 
-def per_layer_evaluations(by_procedure: dict[str, int], images: int) -> dict[tuple[int, str], float]:
+def per_layer_evaluations(by_procedure: dict[str, int], images: int,
+                          numbers: dict[str, int]) -> dict[tuple[int, str], float]:
     parts: dict[tuple[int, str], float] = {}
     for proccode, count in by_procedure.items():
-        if (part := part_of(proccode)) is not None:
+        if (part := part_of(proccode, numbers)) is not None:
             parts[part] = parts.get(part, 0.0) + count / images
     return parts
 
@@ -124,10 +136,11 @@ def evaluation_report(sb3: Path, data: ProjectData, profiled: int) -> list[str]:
                  "forward multiply-add")
     lines.append(f"  train step: {train_per_image:,.0f} per image = {train_per_image / train_macs:.2f} per "
                  "multiply-add")
-    test_parts = per_layer_evaluations(test_phase.by_procedure, n_test)
-    train_parts = per_layer_evaluations(train_phase.by_procedure, n_train)
+    numbers = layer_numbers(layers)
+    test_parts = per_layer_evaluations(test_phase.by_procedure, n_test, numbers)
+    train_parts = per_layer_evaluations(train_phase.by_procedure, n_train, numbers)
     active = active_fraction(data)
-    for layer, macs in zip(layers, per_layer, strict=True):
+    for layer, title, macs in zip(layers, layer_titles(layers), per_layer, strict=True):
         parts = []
         number = layer.number
         for kind, count, source in (("forward (test)", macs.forward, test_parts.get((number, "forward"))),
@@ -142,10 +155,10 @@ def evaluation_report(sb3: Path, data: ProjectData, profiled: int) -> list[str]:
             ratio = f" = {source / count:.2f}/MAC" if count else ""
             parts.append(f"{kind} {source:,.0f}{ratio}")
         note = f" ({active[layer.number]:.0%} of its outputs above 0)" if layer.number in active else ""
-        lines.append(f"    layer {layer.number} {layer_kinds.layer_text(layer)}{note}: "
+        lines.append(f"    {title} ({layer_kinds.layer_text(layer)}){note}: "
                      + ("; ".join(parts) or "no blocks of its own"))
     for name, phase, n in (("test pass", test_phase, n_test), ("train step", train_phase, n_train)):
-        other = {p: c / n for p, c in phase.by_procedure.items() if part_of(p) is None}
+        other = {p: c / n for p, c in phase.by_procedure.items() if part_of(p, numbers) is None}
         top = sorted(other.items(), key=lambda kv: -kv[1])[:4]
         outside = (phase.evaluations - sum(phase.by_procedure.values())) / n
         lines.append(f"    other blocks in a {name}: " + ", ".join(f"{p} {c:,.0f}" for p, c in top)

@@ -1,4 +1,4 @@
-"""Candidate networks for the default, MLPs and CNNs, measured: the README's table.
+"""Candidate networks for the default, MLPs and CNNs, measured: the sweep's table in docs/measurements.md.
 
     nice python benchmarks/sweep.py [--out build/sweep] [--only NAME ...]
 

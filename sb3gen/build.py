@@ -23,6 +23,8 @@ from sb3gen.errors import Sb3genError
 from sb3gen.ml.presets import preset_config
 
 DEFAULT_OUTPUT = Path("build") / "mnist.sb3"
+SIDE_FILES = ("network.json", "subsets.json", "evaluation.json", "evaluation.png", "history.json",
+              "training.png", "test_predictions.png")  # written next to the .sb3 (names fixed)
 DEFAULT_WEIGHT_DIGITS = 3  # the smallest N that loses no held-out accuracy (README: benchmark)
 
 
@@ -48,11 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                               "e^ and ln blocks (default: %(default)s)")
     project.add_argument("--lang", choices=LANGUAGES, default=LANGUAGES[0],
                          help="language of labels and block comments (default: %(default)s)")
-    project.add_argument("--scratch-learning-rate", type=float,
-                         help="LEARNING_RATE of the per-sample SGD inside Scratch, from the shipped weights "
-                              "and after `randomize weights` (default by kind, from the shipped / random "
+    project.add_argument("--scratch-learning-rate", type=options.rate_or_zero,
+                         help="LEARNING_RATE of the per-sample SGD inside Scratch, >= 0 (0: `train` leaves "
+                              "the weights as they are), from the shipped weights and after `randomize "
+                              "weights` "
+                              "(default by kind, from the shipped / random "
                               "weights: " + rates + ")")
-    project.add_argument("--scratch-learning-rate-decay", type=float,
+    project.add_argument("--scratch-learning-rate-decay", type=options.rate_or_zero,
                          help="epoch e trains at LEARNING_RATE / (1 + e x this) (default by kind: "
                               + ", ".join(f"{kind} {row.decay:g}" for kind, row in SCRATCH_TRAINING.items())
                               + ")")
@@ -60,20 +64,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          metavar="N", help="round the shipped weights to N significant digits, 3-17 "
                                            "(17 = exact; default: %(default)s); the reference, verify and "
                                            "the accuracy figures use the rounded weights")
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT,
-                        help="the .sb3 to write (default: %(default)s)")
+    options.add_output(parser, "the .sb3 to write; the side files go next to it (default: %(default)s)",
+                       default=DEFAULT_OUTPUT)
     parser.add_argument("--html", action="store_true",
                         help="also write a standalone HTML page next to it (build/mnist.html: TurboWarp, "
                              "works offline; see `sb3gen html`)")
     training.add_argument("--retrain", action="store_true",
                           help="train even if the same options and data were trained before (the trained "
                                "networks are kept in ~/.cache/sb3gen/networks, or $XDG_CACHE_HOME)")
-    options.add_verbosity(parser)
+    options.add_verbosity(parser, quiet="no phase lines on stderr (the results are still printed)",
+                          verbose="also TensorFlow's start-up lines, Keras' own line per epoch, each phase's "
+                                  "CPU seconds, the per-digit accuracy and the confusion matrix")
 
 
 def run(args: argparse.Namespace) -> int:
     from sb3gen.files import OutputSet
-    from sb3gen.html_page import make_page, page_path
+    from sb3gen.html_page import page_path, write_page
     from sb3gen.ml import options
     from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.network import EXACT_DIGITS, parse_layer_sizes, round_weights
@@ -85,15 +91,24 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.project.estimate import check_fits
     from sb3gen.project.ui_i18n import texts
 
-    progress = Progress(verbose=args.verbose)
+    progress = Progress(enabled=not args.quiet, verbose=args.verbose)
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
+    if args.model is not None:  # a model the unrolled engine refuses goes to the loop engine (sb3gen/loops/)
+        from sb3gen.loops.model_build import old_engine_refusal, run_loop_build
+
+        refusal = old_engine_refusal(args)
+        if refusal is not None:
+            return run_loop_build(args, refusal)
     config = preset_config(args.preset,
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,
         hidden_activation=args.activation, epochs=args.epochs, invert=args.invert, seed=args.seed,
-        **options.arch_changes(args))
+        batch_size=args.batch_size, learning_rate=args.learning_rate, **options.arch_changes(args))
     # Everything that can be refused is refused before the data is read or a network trained; the outputs
     # are written as one set (sb3gen.files.OutputSet): a failure or Ctrl-C leaves the previous set.
-    outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example=DEFAULT_OUTPUT.name)
+    inputs = [(f"--{name}", getattr(args, name)) for name in ("network", "model", "weights", "data")]
+    side = SIDE_FILES + ((page_path(args.output).name,) if args.html else ())
+    outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example=DEFAULT_OUTPUT.name,
+                        side=side, inputs=inputs)
     with outputs as out:
         # The network alone must fit first (estimated from its sizes, no compiling): a --model from its
         # configuration, before TensorFlow loads its weights.
@@ -150,9 +165,8 @@ def run(args: argparse.Namespace) -> int:
         page = None
         if args.html:
             with progress.phase("writing the page") as phase:
-                page = make_page(sb3, texts(args.lang)["title"])
-                phase.finish(f"{len(page):,} bytes")
-            out.write_bytes(page_path(args.output).name, page)
+                page = write_page(sb3, out.path(page_path(args.output).name), texts(args.lang)["title"])[0]
+                phase.finish(f"{page:,} bytes")
         net.save(out.path("network.json"))
         write_subsets(out.path("subsets.json"), data_source=record, data_images=len(dataset),
                       seed=args.seed, train_indices=train_idx, test_indices=test_idx,
@@ -168,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         print("\n".join(evaluation.text().splitlines()[1:]))  # per digit and the confusion matrix
     print(size_report(project_json, sb3))
-    html = f", {page_path(args.output)} ({len(page):,} bytes)" if page is not None else ""
+    html = f", {page_path(args.output)} ({page:,} bytes)" if page is not None else ""
     others = [n for n in written if n not in (args.output.name, page_path(args.output).name)]
     print(f"wrote {args.output} ({len(sb3):,} bytes){html}, {', '.join(others)} in {args.output.parent}")
     page_hint = f", or {page_path(args.output)} in a browser" if page is not None else ""

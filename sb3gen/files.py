@@ -7,7 +7,9 @@
   main file last). An error or interrupt before that removes the temporary folder and any folder the set
   created, so the old set stays as it was. Adding a file to a set is one call: `out.write_bytes(name, data)`
   (or `out.write_text`, or `out.path(name)` for a writer that wants a path, or `out.folder` for one that
-  wants a folder).
+  wants a folder). No output replaces one of the command's inputs (`inputs`, compared by file identity) or
+  another output of the same set (a main file named like a side file); SIGTERM and SIGHUP clean up as
+  Ctrl-C does.
 """
 from __future__ import annotations
 
@@ -71,17 +73,24 @@ class OutputSet:
     it exists, is a regular file. Commit happens on leaving the block without an exception."""
 
     def __init__(self, folder: str | os.PathLike, *, main: str | None = None, option: str = "-o",
-                 example: str | None = None) -> None:
+                 example: str | None = None, side: tuple[str, ...] = (),
+                 inputs: list[tuple[str, Path | None]] | None = None) -> None:
         self.target = Path(folder)
         self.main = main
         self.option = option
         self.example = example or main  # a file name to suggest when `main` is a folder
+        self.side = side  # the side files the command writes next to `main` (names known in advance)
+        self.inputs = inputs or []  # (option, path) of what the command reads: never replaced
         self.folder = Path()  # the temporary folder, once entered
         self._created: list[Path] = []  # folders this set made, outermost first
+        self._claimed: set[str] = set()  # names written or handed out: two outputs never share a name
+        self._signals: dict[int, object] = {}
 
     def __enter__(self) -> OutputSet:
         if self.main is not None:
+            self._check_main_name()
             refuse_non_file(self.target / self.main, self.option, self.example)
+        self._check_inputs([self.main, *self.side] if self.main else list(self.side))
         missing = [p for p in (self.target, *self.target.parents) if not p.exists()]
         where = self.target
         try:
@@ -94,19 +103,37 @@ class OutputSet:
             self._remove_created()
             raise Sb3genError(f"cannot write to {where}: {exc.strerror or exc}; choose another "
                               f"{self.option}") from None
+        self._signals = _terminate_as_interrupt()
         return self
 
+    def _check_main_name(self) -> None:
+        name = self.main or ""
+        if name.startswith("."):
+            raise Sb3genError(f"{self.option} {self.target / name}: sb3gen does not write hidden files (a "
+                              "name starting with '.', like its own temporary files); choose another name")
+        if name in self.side:
+            raise Sb3genError(f"{self.option} {self.target / name}: the command also writes a side file "
+                              f"named {name} there; name the output otherwise (e.g. {self.example})")
+
+    def _check_inputs(self, names: list[str]) -> None:
+        from sb3gen.untrusted import refuse_replacing
+
+        refuse_replacing([self.target / name for name in names], self.inputs)
+
     def __exit__(self, kind, exc, tb) -> None:
-        if kind is None:
-            try:
-                self.commit()
-            except BaseException as failed:
+        try:
+            if kind is None:
+                try:
+                    self.commit()
+                except BaseException as failed:
+                    self.discard()
+                    self._as_write_error(failed)
+                    raise
+            else:
                 self.discard()
-                self._as_write_error(failed)
-                raise
-        else:
-            self.discard()
-            self._as_write_error(exc)
+                self._as_write_error(exc)
+        finally:
+            _restore(self._signals)
 
     def _as_write_error(self, exc: BaseException | None) -> None:
         """A writer's OSError (a full disk, a read-only file system) becomes one line naming the output."""
@@ -122,6 +149,10 @@ class OutputSet:
     def path(self, name: str) -> Path:
         if not name or Path(name).name != name or name.startswith("."):
             raise ValueError(f"an output is a plain file name, not {name!r}")
+        if name in self._claimed:
+            raise Sb3genError(f"two outputs would be written as {self.target / name} (the output and a side "
+                              f"file of the same name); name the output otherwise")
+        self._claimed.add(name)
         return self.folder / name
 
     def write_bytes(self, name: str, data: bytes) -> None:
@@ -145,6 +176,7 @@ class OutputSet:
 
     def commit(self) -> None:
         names = self.names()
+        self._check_inputs(names)  # also the outputs no one declared in advance (plots, pages)
         for name in names:
             refuse_non_file(self.target / name, self.option if name == self.main else "output", name)
         mode = 0o666 & ~current_umask()
@@ -168,9 +200,32 @@ class OutputSet:
         self._created = []
 
 
+TERMINATING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _raise_interrupt(_number, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> dict[int, object]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt, so the set's temporary folder is removed as for Ctrl-C
+    (their default kills the process on the spot). Returns the previous handlers, for _restore."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, _raise_interrupt) for number in TERMINATING}
+
+
+def _restore(previous: dict[int, object]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+    previous.clear()
+
+
 @contextmanager
 def _interrupts_held():
-    """Ctrl-C (SIGINT) and SIGTERM wait until the renames are done, then take effect."""
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP wait until the renames are done, then take effect."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
@@ -178,7 +233,7 @@ def _interrupts_held():
         return
     pending: list[int] = []
     previous = {sig: signal.signal(sig, lambda number, _frame: pending.append(number))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+                for sig in (signal.SIGINT, *TERMINATING)}
     try:
         yield
     finally:

@@ -21,12 +21,13 @@ stores, unit by unit, the weights into that unit, then one bias per unit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sb3gen.errors import Sb3genError
 
 Shape = tuple[int, int, int]
+WINDOWED = ("conv", "maxpool")  # the layer kinds that slide a window over a map
 HIDDEN_ACTIVATIONS = ("sigmoid", "relu")
 OUTPUT_ACTIVATION = "softmax"
 
@@ -41,7 +42,12 @@ class LayerSpec:
     window: int = 3  # conv kernel side
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As network.json records a layer: a window only where the layer has one (conv: its kernel side;
+        maxpool: its size, the pool's side); a dense layer has none."""
+        data: dict[str, Any] = {"kind": self.kind, "size": self.size, "activation": self.activation}
+        if self.kind in WINDOWED:
+            data["window"] = self.window if self.kind == "conv" else self.size
+        return data
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,9 @@ def spec_from_text(text: str) -> LayerSpec:
 
 def specs_from_dicts(items: list[dict[str, Any]]) -> list[LayerSpec]:
     try:
+        # Only a conv layer's window is read: earlier files wrote "window": 3 on every layer, and a pool's
+        # window is its size; so old and new files give equal specs.
         return [LayerSpec(str(d["kind"]), int(d["size"]), str(d.get("activation", "none")),
-                          int(d.get("window", 3))) for d in items]
+                          int(d.get("window", 3)) if d["kind"] == "conv" else 3) for d in items]
     except (KeyError, TypeError, ValueError) as exc:
         raise Sb3genError(f"malformed layer list ({type(exc).__name__}: {exc})") from None

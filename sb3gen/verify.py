@@ -93,33 +93,73 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", type=int, metavar="N",
                         help="check `test` on the first N test images and a training epoch on the first N "
                              "training images (default: all of them)")
+    parser.add_argument("--model", type=Path, metavar="FILE.onnx",
+                        help="the ONNX model a loop project was built from: check (5), each layer of its "
+                             "import within 1e-5 of onnx's reference evaluator and the project's weights "
+                             "the model's (default: no model check)")
+    from sb3gen.ml.options import add_verbosity  # argparse only: no TensorFlow
+
+    add_verbosity(parser, quiet="print only the last line (how many checks passed, which failed)",
+                  verbose=None)
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = verify_file(args.file, engine=args.engine, images=args.images, log=print)
+    checks = verify_file(args.file, engine=args.engine, images=args.images,
+                         log=(lambda line: None) if args.quiet else print_safely, model=args.model)
     failed = [c for c in checks if not c.passed]
     print(f"{len(checks) - len(failed)} of {len(checks)} checks passed"
           + (f"; FAILED: {', '.join(f'({c.number})' for c in failed)}" if failed else ""))
     return 1 if failed else 0
 
 
+def print_safely(line: str) -> None:
+    """A report line that may quote the project (block ids, names): one terminal line at most 2,000 long."""
+    from sb3gen.untrusted import terminal_text
+
+    line = terminal_text(line.replace("\n", " "))
+    print(line if len(line) <= 2000 else line[:2000] + " [...]")
+
+
 def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = None,
-                log=print) -> list[Check]:
+                log=print, model: Path | None = None) -> list[Check]:
     from sb3gen.scratch import Sb3File
 
     if images is not None and images < 1:
         raise Sb3genError("--images must be at least 1")
-    if not Path(path).is_file():
-        raise Sb3genError(f"{path}: no such file")
+    if model is not None and Path(model).suffix.lower() != ".onnx":
+        raise Sb3genError(f"{model}: verify --model compares with an ONNX model (.onnx)")
+    from sb3gen.untrusted import check_regular
+
+    check_regular(path, ".sb3 file")  # missing, a folder, a device or a FIFO: one line
     with Sb3File(path) as sb3:  # Sb3genError (exit 2) for anything that is not a readable .sb3
         project_json = sb3.project_json
         sb3.asset_sizes()  # the VM will load every asset: each must decompress within its limit
+    extensions = checked_extensions(project_json, str(path))
+    from sb3gen.loops.verify import is_loop_project, verify_loop_project
+
+    if is_loop_project(project_json):  # built on the loop engine (sb3gen/loops/)
+        log(f"verifying {path} in {engine}: a loop project")
+        if extensions:
+            log(f"extensions: {extensions}")
+        checks = verify_loop_project(path, project_json, engine=engine, images=images)
+        if model is not None:
+            from sb3gen.importers.onnx_check import model_check
+            from sb3gen.loops.verify import read_loop_project
+
+            data = read_loop_project(project_json, str(path), images)
+            shown = data.test[:ACTIVATION_IMAGES]
+            checks.append(model_check(Path(model), data.layers, shown, len(checks) + 1))
+        return _logged(checks, log)
+    if model is not None:
+        raise Sb3genError(f"{path}: --model is checked for projects built on the loop engine")
     data = read_interface(project_json, str(path))
     if images is not None:
         data = data.first(images)
     images = min(ACTIVATION_IMAGES, len(data.test_labels))
     log(f"verifying {path} in {engine}: network {data.shape_text}, math {data.math}, "
         f"{len(data.train_labels)} train / {len(data.test_labels)} test images")
+    if extensions:
+        log(f"extensions: {extensions}")
     checks = [structure_check(project_json, data, str(path))]
     run = run_in_vm(path, data, engine, images)
     checks[0].lines.append(f"scratch-parser accepted it and {engine} loaded it")
@@ -127,6 +167,10 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
     checks.append(activation_check(data, run, images))
     checks.append(keras_check(data))
     checks.append(train_check(data, run))
+    return _logged(checks, log)
+
+
+def _logged(checks: list[Check], log) -> list[Check]:
     for check in checks:
         log(f"[{'PASS' if check.passed else 'FAIL'}] ({check.number}) {check.title}")
         for line in check.lines:
@@ -135,6 +179,17 @@ def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = 
 
 
 # --- reading the project ---------------------------------------------------------------------------------
+
+def checked_extensions(project_json: dict, label: str) -> str | None:
+    """The line naming the extensions the project asks for; Sb3genError for one not built into Scratch,
+    whatever the engine: its code would come from the file (TurboWarp's loader refuses it too)."""
+    from sb3gen.scratch.extensions import extensions_line, foreign, refusal, requested_extensions
+
+    requests = requested_extensions(project_json)
+    if foreign(requests):
+        raise Sb3genError(refusal(label, requests, "no project built by sb3gen asks for one"))
+    return extensions_line(requests)
+
 
 def read_interface(project_json: dict, label: str) -> ProjectData:
     from sb3gen.project.network import BROADCASTS, STAGE_LISTS, STAGE_VARIABLES
@@ -151,8 +206,8 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
         raise Sb3genError(f"{label}: not a network project built by sb3gen (no {', '.join(missing[:3])})")
     from sb3gen import layers as layer_kinds
 
+    sizes = check_lists(lists, label)  # lengths and types, before any of them sizes an allocation
     try:
-        sizes = [int(n) for n in lists["layer sizes"]]
         n_inputs = sizes[0]
         specs = [layer_kinds.spec_from_text(t) for t in lists["layer kinds"]] if "layer kinds" in lists \
             else None
@@ -179,6 +234,48 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
         raise Sb3genError(f"{label}: the network lists are malformed ({exc})") from None
     check_consistent(data, label)
     return data
+
+
+def check_lists(lists: dict[str, Any], label: str) -> list[int]:
+    """The layer sizes, after checking what the lists would make verify allocate or loop over: every list
+    within LIMITS' "list items", layer sizes whole numbers, 64 distinct one-letter symbols, every packed image
+    of the right length in those symbols, and no more pixels than LIMITS' "verify pixels"."""
+    from sb3gen.reference.packed import VALUES, scratch_equal, symbol_count
+    from sb3gen.untrusted import LIMITS, short, sized_list, whole_number
+
+    for name, items in lists.items():
+        sized_list(items, f"{label}: list {short(name)}", LIMITS["list items"])
+    sizes = [whole_number(_number_item(n), f"{label}: an item of list 'layer sizes'")
+             for n in sized_list(lists["layer sizes"], f"{label}: list 'layer sizes'", LIMITS["layers"])]
+    if not sizes:
+        raise Sb3genError(f"{label}: list 'layer sizes' is empty")
+    symbols = [str(s) if isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= 9 else s
+               for s in lists["symbols"]]  # a digit symbol re-saved by Scratch as a number
+    if len(symbols) != VALUES or not all(isinstance(s, str) and len(s) == 1 for s in symbols) or any(
+            scratch_equal(a, b) for i, a in enumerate(symbols) for b in symbols[i + 1:]):  # 64: 2,016 pairs
+        raise Sb3genError(f"{label}: list 'symbols' is not {VALUES} distinct letters (the packed images' "
+                          "alphabet)")
+    pixels = (len(lists["train images"]) + len(lists["test images"])) * sizes[0]
+    if pixels > LIMITS["verify pixels"]:
+        raise Sb3genError(f"{label}: the images hold {pixels:,} pixels, more than the "
+                          f"{LIMITS['verify pixels']:,} verify checks")
+    letters, length = set(symbols), symbol_count(sizes[0])
+    for name in ("train images", "test images"):
+        for number, code in enumerate(lists[name], start=1):
+            if not isinstance(code, str) or len(code) != length or not set(code) <= letters:
+                raise Sb3genError(f"{label}: item {number} of list '{name}' is not {length} letters of "
+                                  "'symbols' (a packed image)")
+    return sizes
+
+
+def _number_item(value: object) -> object:
+    """A list item as Scratch may store it: a number, or its text ("196")."""
+    if isinstance(value, str) and 0 < len(value) <= 20:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def check_consistent(data: ProjectData, label: str) -> None:
@@ -309,6 +406,7 @@ def test_check(data: ProjectData, run: VmRun) -> Check:
 
 
 def activation_check(data: ProjectData, run: VmRun, images: int) -> Check:
+    from sb3gen.project.plan import layer_titles
     from sb3gen.reference.packed import unpack
 
     ref = reference(data)
@@ -332,7 +430,7 @@ def activation_check(data: ProjectData, run: VmRun, images: int) -> Check:
         predictions_equal &= int(float(run.predicts[index]["prediction"])) == expected.prediction
         predictions_equal &= np.array_equal(numbers(run.predicts[index]["probabilities"]),
                                             expected.probabilities)
-    names = ["input"] + [f"layer {n}" for n in range(1, len(sizes) - 1)] + ["output"]
+    names = ["input", *layer_titles(data.layers)]  # as the blocks name them
     check = Check(3, f"`unpack` and `predict` on {images} test images: the unpacked pixels and the "
                   "activations per layer equal the reference's",
                   bool(np.all(worst <= 1e-12)) and predictions_equal and unpacked_equal)

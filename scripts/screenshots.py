@@ -1,4 +1,4 @@
-"""Regenerate the README's pictures under docs/: the project in the real Scratch editor (after drawing and
+"""Regenerate the pictures under docs/: the project in the real Scratch editor (after drawing and
 predicting, after correcting the drawn 0 with a click on a bar, during training, the confusion matrix after
 Test with a mistake on the pad, the weights view with a drawn 1 lighting up its neurons) and pictures of
 the generated scripts (scratchblocks rendering of `sb3gen show`).
@@ -36,7 +36,7 @@ SCRIPT_PICTURES = [
     ("scripts-pad.png", "Pad", ["when I receive [pad pressed v]", "define find the cell under the mouse",
                                 "define keep the pen position"]),
     ("scripts-train.png", "Network", ["when I receive [train v]", "define train on images from",
-                                      ("define sigmoid of", "define layer 1 window starts")]),
+                                      ("define sigmoid of", "define conv 1 window starts")]),
 ]
 VIEWPORT = {"width": 1440, "height": 900}
 EDITOR_SHOTS = {  # picture in docs/ <- screenshot taken by tests/browser/mnist_scenario.mjs

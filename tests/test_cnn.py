@@ -128,7 +128,7 @@ def cnn_sb3(tmp_path, seed: int = 0):
 @pytest.mark.parametrize("engine", ["scratch-vm", "turbowarp"])
 def test_cnn_blocks_pass_every_verify_check_bit_identically(tmp_path, engine):
     text = verified_text(cnn_sb3(tmp_path), engine, images=3)
-    assert "layer 1 (432) 0.0e+00, layer 2 (108) 0.0e+00" in text  # the feature maps, exactly
+    assert "conv 1 (432) 0.0e+00, pool 1 (108) 0.0e+00" in text  # the feature maps, exactly
     assert "(bit-identical)" in text
 
 
@@ -170,14 +170,14 @@ def test_the_pools_active_lists_hold_the_references_outputs_above_0_and_winners(
         result = ref.forward(image)
         active = result.active[2]
         assert 0 < active.size < 108
-        assert [int(float(v)) for v in lists["layer 2 active items"]] == (active + 1).tolist()
-        assert [float(v) for v in lists["layer 2 active values"]] == result.layers[2][active].tolist()
+        assert [int(float(v)) for v in lists["pool 1 active items"]] == (active + 1).tolist()
+        assert [float(v) for v in lists["pool 1 active values"]] == result.layers[2][active].tolist()
         winners = result.winners[2][active]  # 0-based conv outputs (row, column, filter)
         position, filters = winners // 3, winners % 3
         patches = (position // 12) * 14 + position % 12
-        assert [int(float(v)) for v in lists["layer 2 winner patches"]] == patches.tolist()
-        assert [int(float(v)) for v in lists["layer 2 winner kernels"]] == (filters * 9).tolist()
-        assert [int(float(v)) for v in lists["layer 2 winner biases"]] == (27 + filters + 1).tolist()
+        assert [int(float(v)) for v in lists["pool 1 winner patches"]] == patches.tolist()
+        assert [int(float(v)) for v in lists["pool 1 winner kernels"]] == (filters * 9).tolist()
+        assert [int(float(v)) for v in lists["pool 1 winner biases"]] == (27 + filters + 1).tolist()
 
 
 def test_the_test_pass_reads_the_conv_table_and_gets_the_references_numbers_exactly(tmp_path):
@@ -198,11 +198,11 @@ def test_the_test_pass_reads_the_conv_table_and_gets_the_references_numbers_exac
         {"broadcast": "predict"}, {"read": True}])
     after_test, after_predict = run.snapshots
     network = after_test["Network"]["lists"]
-    for name in ("layer 1 table", "layer 1 pair table", "layer 1 row codes", "layer 3 neuron 1 weights",
-                 "layer 3 neuron 4 weights"):
+    for name in ("conv 1 table", "conv 1 pair table", "conv 1 row codes", "dense 1 neuron 1 weights",
+                 "dense 1 neuron 4 weights"):
         assert network[name] == []
-    assert network["layer 2 winner patches"] == []  # the pair table's pass keeps no winners (no learning)
-    assert [float(v) for v in network["layer 2 active values"]] == \
+    assert network["pool 1 winner patches"] == []  # the pair table's pass keeps no winners (no learning)
+    assert [float(v) for v in network["pool 1 active values"]] == \
         expected.layers[2][expected.active[2]].tolist()
     for snapshot in (after_test, after_predict):
         assert [float(v) for v in snapshot["Stage"]["lists"]["activations"]] == \

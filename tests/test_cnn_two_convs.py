@@ -104,14 +104,14 @@ def two_conv_sb3(tmp_path, seed: int = 0):
 def test_two_conv_blocks_pass_every_verify_check_bit_identically(tmp_path, engine):
     text = verified_text(two_conv_sb3(tmp_path), engine, images=4)
     # both convs' feature maps and both pools', exactly
-    assert "layer 1 (288) 0.0e+00, layer 2 (72) 0.0e+00, layer 3 (48) 0.0e+00, layer 4 (12) 0.0e+00" in text
+    assert "conv 1 (288) 0.0e+00, pool 1 (72) 0.0e+00, conv 2 (48) 0.0e+00, pool 2 (12) 0.0e+00" in text
     assert "(bit-identical)" in text
 
 
 def test_the_second_pools_active_lists_and_the_first_pools_errors(tmp_path):
     """After `predict`, the second conv + pool block keeps the reference's pooled outputs above 0 and their
     winning patches (items of the first pool's map); after one training image the first pool's errors
-    (`δ layer 2 active`) are the reference's conv input gradient at its outputs above 0."""
+    (`pool 1 active errors`) are the reference's conv input gradient at its outputs above 0."""
     from sb3gen.reference import ReferenceNetwork
     from sb3gen.reference.network import INPUT_GRADIENT
     from sb3gen.vm import run_project
@@ -126,12 +126,12 @@ def test_the_second_pools_active_lists_and_the_first_pools_errors(tmp_path):
     result = ref.forward(image)
     active = result.active[4]
     assert 0 < active.size < 12
-    assert [int(float(v)) for v in lists["layer 4 active items"]] == (active + 1).tolist()
+    assert [int(float(v)) for v in lists["pool 2 active items"]] == (active + 1).tolist()
     winners = result.winners[4][active]  # conv 3 outputs (row, column, filter) on its 4x4 map
     position = winners // 3
     patches = ((position // 4) * 6 + position % 4) * 2  # its patch's first item in the 6x6x2 map, minus 1
-    assert [int(float(v)) for v in lists["layer 4 winner patches"]] == patches.tolist()
-    assert [int(float(v)) for v in lists["layer 4 winner kernels"]] == (20 + (winners % 3) * 18).tolist()
+    assert [int(float(v)) for v in lists["pool 2 winner patches"]] == patches.tolist()
+    assert [int(float(v)) for v in lists["pool 2 winner kernels"]] == (20 + (winners % 3) * 18).tolist()
     # the first pool's errors from a hand-made error of the second conv's winners
     delta = np.zeros(48)
     delta[winners] = np.arange(1, active.size + 1) * 0.25

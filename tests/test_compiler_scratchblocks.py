@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE / "browser"))
 sys.path.insert(0, str(HERE))
 import editor_harness  # noqa: E402
 import test_programs  # noqa: E402
-from test_compiler_templates import small_network_project  # noqa: E402
+from test_compiler_templates import small_cnn_project, small_network_project  # noqa: E402
 
 CATEGORIES = {
     "event": "events",
@@ -61,6 +61,9 @@ def projects() -> dict[str, dict]:
         for name in sorted(test_programs.PROGRAMS)
     }
     out["network"] = compile_project(small_network_project("tables")).project_json
+    # the CNN's names too (pooled value, conv 1 filter 1 sum 2, ...): a name scratchblocks reads as a block of
+    # its own (e.g. "distance") would land in another category
+    out["cnn"] = compile_project(small_cnn_project("tables")).project_json
     return out
 
 
@@ -85,7 +88,7 @@ def scratchblocks_counts(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict
     return built, {name: report[str(path)] for name, path in files.items()}
 
 
-@pytest.mark.parametrize("name", [*sorted(test_programs.PROGRAMS), "network"])
+@pytest.mark.parametrize("name", [*sorted(test_programs.PROGRAMS), "network", "cnn"])
 def test_scratchblocks_reads_every_block_in_its_category(name: str, scratchblocks_counts) -> None:
     built, counts = scratchblocks_counts
     assert counts[name] == dict(expected_categories(built[name]))

@@ -153,6 +153,33 @@ def test_every_network_block_is_warp_with_a_comment_in_the_chosen_language():
         assert any(sample in c["text"] for c in network["comments"].values())
 
 
+def test_the_network_sprite_opens_on_its_entry_scripts_each_with_a_comment_and_a_start_here():
+    """The editor opens a sprite at its top-left: there are the scripts that start on their own (hats), each
+    with a comment in the chosen language, the green flag's first, saying where to start and naming the
+    layers as its blocks do."""
+    sizes = [196, 8, 10]
+    for lang, start in (("en", "START HERE"), ("ja", "ここから読もう")):
+        _, project_json = sb3_of(sizes, "sigmoid", fan_in_weights(sizes, 0), synthetic_images(3, 1),
+                                 synthetic_images(3, 2), lang=lang)
+        network = next(t for t in project_json["targets"] if t["name"] == NETWORK_SPRITE)
+        blocks, comments = network["blocks"], network["comments"]
+        tops = [b for b in blocks.values() if isinstance(b, dict) and b.get("topLevel")]
+        hats = [b for b in tops if b["opcode"] != "procedures_definition"]
+        assert {b["opcode"] for b in hats} == {"event_whenflagclicked", "event_whenbroadcastreceived"}
+        assert len(hats) == 10 and all("comment" in b for b in hats)
+        first = min(tops, key=lambda b: (b["x"], b["y"]))
+        assert first["opcode"] == "event_whenflagclicked"
+        text = comments[first["comment"]]["text"]
+        assert text.startswith(start)
+        assert "dense 1 (dense 8 sigmoid), output (dense 10 softmax)" in text
+        # the hats come first (columns left to right, each from the top): predict, test and train below it
+        assert max((b["x"], b["y"]) for b in hats) < min((b["x"], b["y"]) for b in tops if b not in hats)
+        ordered = sorted(hats, key=lambda b: (b["x"], b["y"]))
+        assert [b["fields"].get("BROADCAST_OPTION", [""])[0] for b in ordered[:4]] == ["", "predict", "test",
+                                                                                         "train"]
+        assert comments[first["comment"]]["width"] > 220  # a long comment is drawn wide, not scrolled
+
+
 def test_one_run_checks_predict_against_the_reference(mnist_inputs):
     images, labels = mnist_inputs
     sizes = [196, 20, 8, 4, 10]
@@ -172,14 +199,16 @@ def test_one_run_checks_predict_against_the_reference(mnist_inputs):
         assert np.array_equal(np.array(stage["lists"]["activations"], dtype=float), expected.concatenated())
 
 
-def test_neurons_are_numbered_from_1_and_each_layer_says_where_its_weights_are():
+def test_neurons_are_named_for_what_they_hold_and_each_layer_says_where_its_weights_are():
     sizes = [196, 8, 10]
     _, project_json = sb3_of(sizes, "sigmoid", fan_in_weights(sizes, 0), synthetic_images(3, 1),
                              synthetic_images(3, 2))
     network = next(t for t in project_json["targets"] if t["name"] == NETWORK_SPRITE)
     names = {v[0] for v in network["variables"].values()}
-    assert {f"out {k}" for k in range(1, 11)} <= names and "out 0" not in names
-    assert {f"h1.{k}" for k in range(1, 9)} <= names and "h1.0" not in names
+    # the output neuron of digit d is named after d; hidden neurons are numbered from 1 within their layer
+    assert {f"digit {d} score" for d in range(10)} | {f"digit {d} error" for d in range(10)} <= names
+    assert {f"dense 1 neuron {k}" for k in range(1, 9)} <= names and "dense 1 neuron 0" not in names
+    assert {f"dense 1 neuron {k} error" for k in range(1, 9)} <= names
     texts = [c["text"] for c in network["comments"].values()]
     # 196-8-10: layer 1 rows are items 1..1568, its biases 1569..1576; layer 2 follows
     assert any("items 1 to 1,568 of the weights list (8 rows of 196" in t

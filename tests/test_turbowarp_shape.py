@@ -1,6 +1,6 @@
 """The network's custom blocks stay short enough for TurboWarp: it compiles each one to a JavaScript
 function, and V8 gave up optimising the long ones (a 320-multiply-add block ran 30x slower than ten blocks of
-32; see the README's benchmark). Every block of the Network sprite holds at most about one neuron's work."""
+32; see docs/blocks.md). Every block of the Network sprite holds at most about one neuron's work."""
 
 from __future__ import annotations
 
@@ -54,4 +54,6 @@ def test_no_custom_block_holds_more_than_a_neurons_work(sizes: list[int], activa
     assert max(counts.values()) <= MAX_MULTIPLIES, sorted(counts.items(), key=lambda kv: -kv[1])[:3]
     # and the work is still there: one forward block per neuron of every dense layer after the first
     for layer, n_out in enumerate(sizes[2:], start=2):
-        assert sum(f"layer {layer} neuron {k} forward" in counts for k in range(1, n_out + 1)) == n_out
+        names = [f"output digit {d} forward" for d in range(n_out)] if layer == len(sizes) - 1 else \
+            [f"dense {layer} neuron {k} forward" for k in range(1, n_out + 1)]
+        assert sum(name in counts for name in names) == n_out

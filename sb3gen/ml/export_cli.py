@@ -15,23 +15,27 @@ Numbers are written exactly (Python repr of the float64 value), so reading them 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from sb3gen.ml.sources import add_network_arguments, network_from_args
+from sb3gen.ml.options import add_output
+from sb3gen.ml.sources import DEFAULT_NETWORK, add_network_arguments, network_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_network_arguments(parser)
     parser.add_argument("--format", choices=["lines", "csv"], default="lines",
                         help="one number per line, or CSV with a heading per layer (default: %(default)s)")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="file to write")
+    add_output(parser, "file to write", required=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from sb3gen.files import OutputSet
     from sb3gen.ml.export import weight_csv_text, weight_lines_text
 
-    with OutputSet(args.output.parent, main=args.output.name, option="-o") as out:  # refuses a folder
+    inputs = [(f"--{name}", getattr(args, name)) for name in ("network", "model", "weights")]
+    if not any(path for _, path in inputs):
+        inputs.append(("--network", DEFAULT_NETWORK))  # the default is read too: never replaced
+    # refuses a folder, a device, or an output that is one of the inputs
+    with OutputSet(args.output.parent, main=args.output.name, option="-o", inputs=inputs) as out:
         net = network_from_args(args)
         text = weight_csv_text(net) if args.format == "csv" else weight_lines_text(net)
         out.write_text(args.output.name, text)

@@ -21,6 +21,15 @@ from sb3gen.layers import LayerSpec
 from sb3gen.ml.keras_model import flatten_keras, import_keras
 from sb3gen.ml.network import HIDDEN_ACTIVATIONS, Network
 from sb3gen.ml.preprocess import PreprocessSettings
+from sb3gen.untrusted import (
+    LIMITS,
+    check_regular,
+    loads_bounded,
+    one_line,
+    open_regular,
+    short,
+    whole_number,
+)
 
 PASS_THROUGH_LAYERS = ("InputLayer", "Flatten")
 INFERENCE_NO_OPS = ("Dropout",)  # acts only while training: between Dense layers it changes nothing
@@ -33,15 +42,13 @@ def load_model_file(path: str | Path, preprocess: PreprocessSettings | None = No
     """A Network from a Keras model file. `preprocess` gives crop/threshold/invert (defaults: the articles');
     its size is taken from the model's input."""
     path = Path(path)
-    if path.suffix.lower() not in MODEL_SUFFIXES:
-        raise Sb3genError(f"{path}: a model file must end in .keras or .h5")
-    if not path.is_file():
-        raise Sb3genError(f"{path}: no such model file")
+    model_config(path)  # sizes, nesting and layer sizes checked before Keras reads anything
     keras = import_keras()
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many kinds (ValueError, OSError, TypeError, ...) for bad files
-        raise Sb3genError(f"{path}: cannot load as a Keras model ({type(exc).__name__}: {exc})") from exc
+        cause = one_line(f"{type(exc).__name__}: {exc}")  # Keras' own are many lines, some 2,700 characters
+        raise Sb3genError(f"{path}: cannot load as a Keras model ({cause[:300]})") from None
     settings = preprocess or PreprocessSettings()
     if any(layer.__class__.__name__ in CNN_LAYERS for layer in model.layers):
         specs, side = check_cnn_model(model, path)
@@ -57,27 +64,146 @@ def load_model_file(path: str | Path, preprocess: PreprocessSettings | None = No
                    {"model_file": path.name})
 
 
+def model_config(path: Path) -> object:
+    """The model's configuration (JSON), read within LIMITS before Keras sees the file: a regular file of at
+    most "model file bytes"; a .keras zip of few entries, its config.json streamed with a cap of "model
+    config bytes" (a 720 KB file once declared 734 MB of it); an .h5's model_config attribute checked by its
+    stored size; the JSON's depth scanned before it is decoded; every layer size in it bounded (Keras would
+    allocate a Dense layer of 10^9 units before reading a weight). Sb3genError for anything else."""
+    if path.suffix.lower() not in MODEL_SUFFIXES:
+        raise Sb3genError(f"{path}: a model file must end in .keras or .h5")
+    info = check_regular(path, "model file")
+    if info.st_size > LIMITS["model file bytes"]:
+        raise Sb3genError(f"{path}: {info.st_size:,} bytes, over the {LIMITS['model file bytes']:,} sb3gen "
+                          "reads for a model file")
+    cap = LIMITS["model config bytes"]
+    if path.suffix.lower() == ".keras":
+        raw = _keras_zip_config(path, cap)
+    else:
+        raw = _h5_config(path, cap)
+    config = loads_bounded(raw, f"{path}: the model's configuration")
+    check_config_sizes(config, path)
+    weights = config_weight_count(config)
+    if weights is not None and weights > LIMITS["model weights"]:
+        raise Sb3genError(f"{path}: the model has {weights:,} weights and biases, more than the "
+                          f"{LIMITS['model weights']:,} sb3gen loads (a Scratch list holds 200,000)")
+    return config
+
+
+SIZE_KEYS = ("units", "filters")  # Keras settings that size a layer's weights
+SHAPE_KEYS = ("batch_shape", "batch_input_shape", "shape", "target_shape")
+
+
+def config_weight_count(config: object) -> int | None:
+    """The weights and biases of a Sequential configuration's layers, counted from their settings (Keras
+    would allocate them all before reading one), or None for a configuration of another shape."""
+    try:
+        layers = config["config"]["layers"]  # type: ignore[index]
+        shape: tuple[int, ...] = ()
+        total = 0
+        for layer in layers:
+            kind, settings = layer["class_name"], layer["config"]
+            if kind == "InputLayer":
+                given = settings.get("batch_shape") or settings.get("batch_input_shape")
+                shape = tuple(int(d) for d in given[1:])
+            elif kind == "Reshape":
+                shape = tuple(int(d) for d in settings["target_shape"])
+            elif kind == "Flatten":
+                shape = (math.prod(shape),)
+            elif kind == "Dense":
+                units = int(settings["units"])
+                total += (math.prod(shape) + 1) * units
+                shape = (units,)
+            elif kind == "Conv2D":
+                k, filters = int(settings["kernel_size"][0]), int(settings["filters"])
+                total += (k * k * shape[-1] + 1) * filters
+                shape = (max(shape[0] - k + 1, 1), max(shape[1] - k + 1, 1), filters)
+            elif kind == "MaxPooling2D":
+                p = int(settings.get("pool_size", (2, 2))[0])
+                shape = (max(shape[0] // p, 1), max(shape[1] // p, 1), shape[2])
+            elif kind != "Dropout":
+                return None
+        return total
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
+def check_config_sizes(config: object, path: Path) -> None:
+    """Every layer size and input shape in a Keras configuration within LIMITS, walked without recursion."""
+    todo = [config]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if key in SIZE_KEYS:
+                    whole_number(value, f"{path}: a layer's {key}")
+                elif key in SHAPE_KEYS and isinstance(value, list):
+                    dims = [whole_number(d, f"{path}: a dimension of {key}", 1, 10_000)
+                            for d in value if d is not None]
+                    if math.prod(dims) > LIMITS["layer size"]:
+                        raise Sb3genError(f"{path}: the input shape {short(value)} is over "
+                                          f"{LIMITS['layer size']:,} values")
+                else:
+                    todo.append(value)
+
+
+def _keras_zip_config(path: Path, cap: int) -> bytes:
+    import zipfile
+    import zlib
+
+    try:
+        with open_regular(path, "model file") as handle, zipfile.ZipFile(handle) as archive:
+            entries = archive.infolist()
+            if len(entries) > 100 or sum(e.file_size for e in entries) > LIMITS["model file bytes"]:
+                raise Sb3genError(f"{path}: the .keras zip declares {len(entries):,} entries of "
+                                  f"{sum(e.file_size for e in entries):,} bytes, more than a model of "
+                                  "digits has")
+            info = archive.getinfo("config.json")
+            if info.file_size > cap:
+                raise Sb3genError(f"{path}: config.json declares {info.file_size:,} bytes, over the "
+                                  f"{cap:,} sb3gen reads")
+            with archive.open(info) as stream:
+                raw = stream.read(cap + 1)
+    except Sb3genError:
+        raise
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError,
+            NotImplementedError) as exc:
+        cause = one_line(str(exc))[:120]
+        raise Sb3genError(f"{path}: cannot load as a Keras model (not a .keras zip: {cause})") from None
+    if len(raw) > cap:
+        raise Sb3genError(f"{path}: config.json decompresses to more than {cap:,} bytes")
+    return raw
+
+
+def _h5_config(path: Path, cap: int) -> bytes:
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as h5:
+            if "model_config" not in h5.attrs:
+                raise Sb3genError(f"{path}: an .h5 file without a model configuration (weights only?)")
+            size = h5.attrs.get_id("model_config").get_storage_size()
+            if size > cap:
+                raise Sb3genError(f"{path}: its model configuration is {size:,} bytes, over the {cap:,} "
+                                  "sb3gen reads")
+            text = h5.attrs["model_config"]
+    except Sb3genError:
+        raise
+    except Exception as exc:  # h5py raises OSError, KeyError, TypeError, ... for damaged files
+        cause = one_line(str(exc))[:120]
+        raise Sb3genError(f"{path}: cannot load as a Keras model (not an .h5 file: {cause})") from None
+    return text if isinstance(text, bytes) else str(text).encode("utf-8", "replace")
+
+
 def peek_layer_sizes(path: str | Path) -> list[int] | None:
     """The layer sizes from a model file's configuration alone (no TensorFlow, no weights read), so an
     oversized model is refused in a second; None when the configuration is not a plain Sequential MLP (the
-    full load then decides)."""
-    import json
-    import zipfile
-
+    full load then decides). Sb3genError for a file over the limits (model_config)."""
     path = Path(path)
+    config = model_config(path)
     try:
-        if path.suffix.lower() == ".keras":
-            with zipfile.ZipFile(path) as archive:
-                info = archive.getinfo("config.json")
-                if info.file_size > 10_000_000:
-                    return None
-                config = json.loads(archive.read(info))
-        else:
-            import h5py
-
-            with h5py.File(path, "r") as h5:
-                text = h5.attrs.get("model_config")
-                config = json.loads(text.decode() if isinstance(text, bytes) else text)
         layers = config["config"]["layers"]
         sizes: list[int] = []
         for layer in layers:

@@ -25,6 +25,7 @@ from sb3gen.errors import Sb3genError
 from sb3gen.files import write_text_atomic
 from sb3gen.layers import Layer, LayerSpec
 from sb3gen.ml.preprocess import PreprocessSettings
+from sb3gen.untrusted import LIMITS, loads_bounded, read_capped, short, sized_list, whole_number
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "relu")
 FORMAT_NAME = "sb3gen-network"
@@ -65,6 +66,9 @@ def parse_layer_sizes(text: str) -> list[int]:
         raise Sb3genError(f"layer sizes must be whole numbers separated by commas, got {text!r}") from None
     if len(sizes) < 2 or any(n < 1 for n in sizes):
         raise Sb3genError(f"layer sizes must be at least two whole numbers >= 1, got {text!r}")
+    if len(sizes) > LIMITS["layers"] or max(sizes) > LIMITS["layer size"]:
+        raise Sb3genError(f"layer sizes must be at most {LIMITS['layers']} layers of at most "
+                          f"{LIMITS['layer size']:,} neurons (a list's items in Scratch), got {text[:60]!r}")
     return sizes
 
 
@@ -186,26 +190,25 @@ class Network:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "network") -> Network:
-        if data.get("format") != FORMAT_NAME:
-            raise Sb3genError(f"{source}: not an sb3gen network file (format {data.get('format')!r})")
-        if data.get("version") != FORMAT_VERSION:
-            raise Sb3genError(f"{source}: network file version {data.get('version')}, this sb3gen reads "
-                              f"{FORMAT_VERSION}")
+        check_network_data(data, source)
         try:
-            return cls(layer_sizes=list(data["layer_sizes"]), hidden_activation=data["hidden_activation"],
-                       weights=np.array(data["weights"], dtype=np.float64),
-                       preprocess=PreprocessSettings.from_dict(data.get("preprocess", {})),
-                       metrics=dict(data.get("metrics", {})),
-                       layer_specs=layer_kinds.specs_from_dicts(data["layers"]) if "layers" in data else None)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise Sb3genError(f"{source}: malformed network file ({type(exc).__name__}: {exc})") from exc
+            net = cls(layer_sizes=list(data["layer_sizes"]), hidden_activation=data["hidden_activation"],
+                      weights=np.array(data["weights"], dtype=np.float64),
+                      preprocess=PreprocessSettings.from_dict(data.get("preprocess", {})),
+                      metrics=dict(data.get("metrics", {})),
+                      layer_specs=layer_kinds.specs_from_dicts(data["layers"]) if "layers" in data else None)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise Sb3genError(f"{source}: malformed network file ({type(exc).__name__}: {exc})") from None
+        config = net.metrics.get("config")
+        if not net.is_mlp and isinstance(config, dict) and config.get("arch") == "cnn":
+            # Earlier files recorded a CNN's training configuration with the MLP's placeholder sizes
+            # (196-64-10); a file written again says the real ones, as TrainConfig.to_dict does now.
+            net.metrics["config"] = {**config, "layer_sizes": list(net.layer_sizes)}
+        return net
 
     @classmethod
-    def from_json(cls, text: str, source: str = "network") -> Network:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise Sb3genError(f"{source}: not valid JSON ({exc})") from exc
+    def from_json(cls, text: str | bytes, source: str = "network") -> Network:
+        data = loads_bounded(text, source)  # depth scanned first, finite numbers only
         if not isinstance(data, dict):
             raise Sb3genError(f"{source}: not an sb3gen network file")
         return cls.from_dict(data, source)
@@ -216,11 +219,45 @@ class Network:
     @classmethod
     def load(cls, path: str | Path) -> Network:
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise Sb3genError(f"{path}: cannot read network file ({exc})") from exc
-        return cls.from_json(text, str(path))
+        return cls.from_json(read_capped(path, LIMITS["network file bytes"], "network file"), str(path))
+
+
+def check_network_data(data: dict[str, Any], source: str) -> None:
+    """Every field of a network file, its type and range, before any of it is used: the file may come from
+    anyone (a size of 1e8 would size an allocation, `crop: 4.5` an index)."""
+    if data.get("format") != FORMAT_NAME:
+        raise Sb3genError(f"{source}: not an sb3gen network file (format {short(data.get('format'))})")
+    if data.get("version") != FORMAT_VERSION:
+        raise Sb3genError(f"{source}: network file version {short(data.get('version'))}, this sb3gen reads "
+                          f"{FORMAT_VERSION}")
+    for key in ("layer_sizes", "weights", "hidden_activation"):
+        if key not in data:
+            raise Sb3genError(f"{source}: the network file has no {key}")
+    for size in sized_list(data["layer_sizes"], f"{source}: layer_sizes", LIMITS["layers"]):
+        whole_number(size, f"{source}: a layer size")
+    if not isinstance(data["hidden_activation"], str):
+        raise Sb3genError(f"{source}: hidden_activation must be text, got {short(data['hidden_activation'])}")
+    for weight in sized_list(data["weights"], f"{source}: weights", LIMITS["list items"]):
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or abs(weight) > 1e300:
+            raise Sb3genError(f"{source}: the weights must be finite numbers, one is {short(weight)}")
+    settings = data.get("preprocess", {})
+    if not isinstance(settings, dict) or not isinstance(data.get("metrics", {}), dict):
+        raise Sb3genError(f"{source}: preprocess and metrics must be objects")
+    for key, low, high in (("crop", 0, 13), ("size", 1, 28)):
+        if key in settings:
+            whole_number(settings[key], f"{source}: preprocess {key}", low, high)
+    threshold = settings.get("threshold", 0.5)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold < 1:
+        raise Sb3genError(f"{source}: preprocess threshold must be a number in [0, 1), got "
+                          f"{short(threshold)}")
+    if not isinstance(settings.get("invert", False), bool):
+        raise Sb3genError(f"{source}: preprocess invert must be true or false")
+    for layer in sized_list(data.get("layers", []), f"{source}: layers", LIMITS["layers"]):
+        if not isinstance(layer, dict) or not isinstance(layer.get("kind"), str) or \
+                not isinstance(layer.get("activation", ""), str):
+            raise Sb3genError(f"{source}: a layer must be an object with a kind, got {short(layer)}")
+        whole_number(layer.get("size"), f"{source}: the size of a {short(layer['kind'])} layer")
+        whole_number(layer.get("window", 3), f"{source}: the window of a {short(layer['kind'])} layer", 1, 28)
 
 
 def _conv(a: np.ndarray, kernels: np.ndarray, b: np.ndarray) -> np.ndarray:

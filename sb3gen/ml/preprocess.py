@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from sb3gen.errors import Sb3genError
+from sb3gen.reference.grey import LEVELS, quantized
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,16 @@ def _interpolation(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray,
     lower = np.maximum(floor, 0).astype(np.int64)
     upper = np.minimum(np.ceil(src), in_size - 1).astype(np.int64)
     return lower, upper, (src - floor).astype(np.float32)
+
+
+def preprocess_grey(images_uint8: np.ndarray, levels: int | None = None) -> np.ndarray:
+    """(N, 28, 28) uint8 MNIST images -> (N, 784) float64 grey values as a grey model sees them in Scratch:
+    x / 255, then quantized to the grey format's levels exactly as the stored images are
+    (sb3gen.reference.grey: level = round(x / 255 * (levels - 1)), value = level / (levels - 1)). Train a
+    Keras model on these (as float32) and it is trained on what the blocks give it."""
+    images = np.asarray(images_uint8)
+    if images.ndim == 2:
+        images = images[np.newaxis]
+    if images.shape[1:] != (28, 28):
+        raise Sb3genError(f"grey images must be 28x28, got {images.shape[1:]}")
+    return quantized(images.reshape(len(images), -1).astype(np.float64) / 255.0, levels or LEVELS)

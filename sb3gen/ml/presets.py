@@ -67,6 +67,9 @@ class TrainConfig:
         if self.arch == "mlp":  # MLP records stay as they were
             for name in ("arch", "filters", "dense"):
                 data.pop(name)
+        else:  # a CNN's real flat sizes (input, each layer's outputs), not the MLP placeholder it carries
+            side = layer_kinds.input_shape(self.layer_sizes[0])
+            data["layer_sizes"] = layer_kinds.flat_sizes(layer_kinds.describe(side, self.layer_specs() or []))
         if not self.activity_l1:  # records from before it stay as they were
             data.pop("activity_l1")
         return data

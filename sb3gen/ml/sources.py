@@ -41,6 +41,9 @@ def network_from_sources(*, network: Path | None = None, model: Path | None = No
     if model is not None:
         from sb3gen.ml.model_file import load_model_file
 
+        if Path(model).suffix.lower() == ".onnx":  # the loop engine reads it; these commands do not yet
+            raise Sb3genError(f"{model}: an ONNX model is built with 'sb3gen build --model'; this command "
+                              "reads Keras models (.keras, .h5)")
         return load_model_file(model, PreprocessSettings(invert=invert))
     if weights is not None:
         from sb3gen.ml.export import read_weight_lines

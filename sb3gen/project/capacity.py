@@ -66,13 +66,22 @@ def check_image_counts(n_train: int, n_test: int, layer_sizes: list[int], hidden
                        math: str, lang: str, specs: list[LayerSpec] | None = None,
                        digits: int | None = None) -> str | None:
     """None when the counts fit, else a one-line reason that says how many images would."""
+    from sb3gen.project.estimate import check_layers_fit
     from sb3gen.scratch.packer import LIST_LIMIT, PROJECT_JSON_LIMIT
 
+    layers = layer_kinds.describe(layer_kinds.input_shape(layer_sizes[0]), list(specs) if specs else
+                                  layer_kinds.mlp_specs(list(layer_sizes), hidden_activation))
+    check_layers_fit(layers, what="the network")  # arithmetic first: no stand-in of a hopeless network
     for what, count in (("training", n_train), ("test", n_test)):
         if count > LIST_LIMIT:
             return (f"{count:,} {what} images are over Scratch's {LIST_LIMIT:,} items per list (one item per "
                     f"image): use at most {LIST_LIMIT:,}")
     fit = images_that_fit(layer_sizes, hidden_activation, math=math, lang=lang, specs=specs, digits=digits)
+    if fit < 2:  # not even one training and one test image: the network alone is too large
+        size = base_bytes(tuple(layer_sizes), hidden_activation, math, lang, tuple(specs) if specs else None,
+                          digits)
+        return (f"the network alone makes project.json about {size:,} bytes, over the website's "
+                f"{PROJECT_JSON_LIMIT:,} with room for {fit} images: use fewer neurons")
     if n_train + n_test > fit:
         estimate = base_bytes(tuple(layer_sizes), hidden_activation, math, lang,
                               tuple(specs) if specs else None, digits) + \

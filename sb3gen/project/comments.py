@@ -17,8 +17,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "forward_pass": "run the stroke pixels through every layer; the outputs become probabilities",
         "first_layer_forward": "each neuron = bias + the weights of the stroke pixels (pixels are 0 or 1)",
         "dense_layer_forward": "each neuron = its bias + weight x input for every input of the layer before",
-        "softmax": "predicted digit = the largest output (out k is digit k - 1); outputs -> probabilities "
-                   "e^(z-max) / sum",
+        "softmax": "predicted digit = the digit with the largest score; then each score becomes a "
+                   "probability e^(score - largest score) / sum of scores",
         "layer_items": "; its weights are items {first:,} to {last:,} of the weights list ({rows} rows "
                        "of {n_in}, one row per neuron), its biases items {first_bias:,} to {last_bias:,}",
         "save_activations": "activations = input pixels, then every layer's outputs",
@@ -52,8 +52,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_window_starts": "every filter's sum at every position of the pool window starts at its bias",
         "conv_window_row": "for each pixel of this row under the window that is 1: every position's sums "
                            "whose kernel covers it += that kernel weight",
-        "conv_window_maxima": "each filter's largest sum over the window's positions (the first wins ties) "
-                              "and where it was",
+        "conv_window_maxima": "each filter's largest sum over the window's positions goes into its sum 1 "
+                              "(the first wins ties), and where it was into its winner",
         "conv_maps": "the full feature maps (row, column, filter) with relu, for `save activations`",
         "conv_pixels": "the input as a list of 196 pixels, 1 where the drawing is, for the blocks that look "
                        "at pixels one by one",
@@ -78,8 +78,9 @@ COMMENTS: dict[str, dict[str, str]] = {
                       "pixels, each from the pattern without its last 1 pixel (the sums of pixel by pixel)",
         "pool_maps": "the full pooled maps: the active values at their items, 0 elsewhere",
         "dense_after_map_forward": "each neuron = its bias + weight x input for every pooled output above 0",
-        "pool_errors_and_learning": "one pooled output (map #, value a): error = the sum of weight x error "
-                                    "over the neurons above 0, then each of those weights -= step x a",
+        "pool_errors_and_learning": "one pooled output (item map #, its pooled value): error = the sum of "
+                                    "weight x error over the neurons above 0, then each of those weights -= "
+                                    "step x pooled value",
         "conv_map_pool_forward": "3x3 convolution on the pooled maps before it and 2x2 max-pool together: "
                                  "per pool window, the largest sum of each filter over its positions; relu; "
                                  "only the outputs above 0 are kept, in the pool's `active` lists",
@@ -93,6 +94,24 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_map_update": "for each pooled output above 0: bias -= LEARNING_RATE x error, and every kernel "
                            "weight -= LEARNING_RATE x error x its input at the winning position (the inputs "
                            "above 0)",
+        # The entry scripts (hats): what starts each one and what it leaves on the stage.
+        "start_here": "START HERE. This sprite is the neural network: it reads a 14x14 picture of a digit, "
+                      "says which digit it is, and learns. Every number it uses is in the stage list "
+                      "weights. Read first the three scripts after this one: when I receive [predict] (one "
+                      "picture), [test] (every test image), [train] (one epoch of learning). Then `forward "
+                      "pass`, layer by layer: {layers}. Other sprites use only the stage: lists input (196 "
+                      "pixels, 0 or 1), probabilities (digit 0 first), weights, layer sizes, variable "
+                      "prediction, the broadcasts.",
+        "hat_train": "Train one epoch button: every training image once, in a new order (forward pass, then "
+                     "learning); sets loss, adds 1 to epoch",
+        "hat_test": "Test button: classify every test image; sets accuracy, predictions and the confusion "
+                    "matrix (the weights do not change)",
+        "hat_predict": "Predict button: classify the picture in the stage list input; sets prediction and "
+                       "the 10 probabilities",
+        "hat_unpack": "the packed image in the variable packed image -> the stage list input (0/1 pixels)",
+        "hat_forget": "empty my digits and my labels (the weights keep what they learned)",
+        "hat_restore": "the trained weights back (from shipped weights); epoch 0 and its learning rate",
+        "hat_randomize": "random weights, to learn from scratch; epoch 0 and a larger learning rate",
     },
     "ja": {
         "exp_tables": "result = e^x（expテーブルから読む。xは-10〜10、0.001刻み、範囲外は端の値）",
@@ -107,7 +126,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "forward_pass": "順伝播：全ての層を通し、出力を確率にする",
         "first_layer_forward": "各ニューロン = バイアス + インク画素の重み（画素は0か1）",
         "dense_layer_forward": "各ニューロン = バイアス + 前の層の各入力 × 重み",
-        "softmax": "予測 = 最大の出力（out k は数字 k-1）。出力を確率 e^(z-max) / 合計 にする",
+        "softmax": "予測 = スコアが最大の数字。そして各スコアを確率 e^(スコア - largest score) / "
+                   "sum of scores にする",
         "layer_items": "。重みは weights リストの {first}〜{last} 番目"
                        "（ニューロンごとに{n_in}個ずつ{rows}行）、バイアスは {first_bias}〜{last_bias} 番目",
         "save_activations": "activations = 入力画素、続けて各層の出力",
@@ -143,7 +163,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "conv_window_starts": "窓の各位置の各フィルターの和をバイアスから始める",
         "conv_window_row": "窓のこの行で値が1の画素ごとに："
                            "それをおおうカーネルの位置の和 += そのカーネル重み",
-        "conv_window_maxima": "各フィルターの窓の中での最大の和（同じなら先のもの）とその位置",
+        "conv_window_maxima": "各フィルターの窓の中での最大の和を sum 1 に（同じなら先のもの）、"
+                              "その位置を winner に",
         "conv_maps": "relu した特徴マップ全体（行、列、フィルター）。save activations 用",
         "conv_pixels": "入力を196画素のリストに（描いたところが1）。画素を1つずつ見るブロック用",
         "conv_pool_forward_table": "同じく、和を畳み込み表から読む（test の間は重みが変わらない）",
@@ -165,8 +186,8 @@ COMMENTS: dict[str, dict[str, str]] = {
                       "（最後の1の画素のない模様の値から。画素ごとに足すのと同じ和）",
         "pool_maps": "プーリング出力全体：active の値をその番号に、ほかは0",
         "dense_after_map_forward": "各ニューロン = バイアス + 0より大きいプーリング出力ごとの入力 × 重み",
-        "pool_errors_and_learning": "プーリング出力1つ（map #、値 a）：error = 0より大きいニューロンの"
-                                    "重み × 誤差の和。そしてその重み -= step × a",
+        "pool_errors_and_learning": "プーリング出力1つ（番号 map #、値 pooled value）：error = 0より大きい"
+                                    "ニューロンの重み × 誤差の和。そしてその重み -= step × pooled value",
         "conv_map_pool_forward": "前のプーリング出力のマップへの3x3畳み込みと2x2最大プーリングをいっしょに："
                                  "プーリングの窓ごとに各フィルターの最大の和、relu、0より大きい出力だけを "
                                  "active リストに残す",
@@ -178,5 +199,22 @@ COMMENTS: dict[str, dict[str, str]] = {
                            "について、勝った位置の下の0より大きい入力の誤差へ カーネル重み × 誤差 を足す",
         "conv_map_update": "0より大きいプーリング出力ごとに：バイアス -= LEARNING_RATE × 誤差、"
                            "各カーネル重み -= LEARNING_RATE × 誤差 × 勝った位置の入力（0より大きい入力）",
+        "start_here": "ここから読もう。このスプライトがニューラルネットワーク：14x14の数字の絵を読み、"
+                      "どの数字か答え、学習もする。使う数はすべてステージのリスト weights にある。"
+                      "まずこの次の3つのスクリプトを読もう：[predict] を受け取ったとき（絵1枚）、[test]"
+                      "（テスト画像すべて）、[train]（1エポックの学習）。次に `forward pass` を層ごとに："
+                      "{layers}。ほかのスプライトはステージだけを使う：リスト input（196画素、0か1）、"
+                      "probabilities（数字0から順に）、weights、layer sizes、"
+                      "変数 prediction、メッセージ。",
+        "hat_train": "「1エポック学習」ボタン：訓練画像をすべて新しい順番で1回ずつ（順伝播、そして学習）。"
+                     "loss を決め、epoch に1を足す",
+        "hat_test": "「テスト」ボタン：テスト画像をすべて分類し、accuracy・predictions・混同行列を決める"
+                    "（重みは変わらない）",
+        "hat_predict": "「はんてい」ボタン：ステージのリスト input の絵を分類し、"
+                       "prediction と10個の確率を決める",
+        "hat_unpack": "変数 packed image の詰めた画像 -> ステージのリスト input（0/1の画素）",
+        "hat_forget": "my digits と my labels を空にする（重みは学んだまま）",
+        "hat_restore": "学習済みの重みに戻す（shipped weights から）。epoch は0、学習率も元に",
+        "hat_randomize": "ランダムな重み。最初から学習するため。epoch は0、学習率は大きめに",
     },
 }

@@ -62,6 +62,33 @@ def check_fits(layer_sizes: list[int], n_train: int, n_test: int, math: str, *, 
                           f"{_advice(layer_sizes, n_train, n_test, math)}")
 
 
+MIN_BYTES_PER_WEIGHT_ITEM = 3  # "0," at least, in `weights` and again in `shipped weights`
+MIN_UNROLLED_SHARE = 0.8  # a lower bound: at least 80% of the bytes the MLP fit gives a dense-to-dense weight
+
+
+def check_layers_fit(layers: list, *, what: str) -> None:
+    """Any network's layers (sb3gen.layers, a CNN's too) against the website's limits from arithmetic alone,
+    a lower bound of the size so that nothing that fits is refused: the weights' list items, the two weight
+    lists' bytes and the unrolled dense-to-dense weights. capacity.py then builds a stand-in project only for
+    networks this cannot refuse (a stand-in of conv 8 + dense 5,000 once took 58 s and ran out of memory)."""
+    from sb3gen import layers as layer_kinds
+    from sb3gen.scratch.packer import LIST_LIMIT, PROJECT_JSON_LIMIT
+
+    weights = layer_kinds.weight_count(layers)
+    shape = ", ".join(layer_kinds.layer_text(layer) for layer in layers)
+    if weights > LIST_LIMIT:
+        raise Sb3genError(f"{what} {shape} has {weights:,} weights and biases, over Scratch's {LIST_LIMIT:,} "
+                          "items per list: use fewer neurons or filters")
+    unrolled = sum(a.units * b.units for a, b in zip(layers, layers[1:], strict=False)
+                   if a.kind == b.kind == "dense")
+    least = int(2 * weights * MIN_BYTES_PER_WEIGHT_ITEM
+                + MIN_UNROLLED_SHARE * BYTES_PER_UNROLLED_WEIGHT * unrolled)
+    if least > PROJECT_JSON_LIMIT:
+        raise Sb3genError(f"{what} {shape} makes a project.json of at least {least:,} bytes, over the "
+                          f"website's {PROJECT_JSON_LIMIT:,}: use fewer neurons (each weight between two "
+                          f"dense layers is about {BYTES_PER_UNROLLED_WEIGHT:,} bytes of blocks)")
+
+
 def largest_hidden(layer_sizes: list[int], n_train: int, n_test: int, math: str) -> int:
     """The largest h for which n_in-h-n_out fits every limit (0 if none does)."""
     from sb3gen.scratch.packer import LIST_LIMIT, PROJECT_JSON_LIMIT

@@ -99,7 +99,7 @@ STEPS_PER_CORRECTION = 3
 MY_DIGITS_EPOCHS = 3
 MIXED_TRAINING_IMAGES = 5
 
-_SPRITE_SCALARS = ("table index", "result", "image start", "pixel", "stroke #", "weight #", "max", "sum",
+_SPRITE_SCALARS = ("table index", "result", "pixel", "stroke #", "weight #", "largest score", "sum of scores",
                    "predicted digit", "log sum", "image", "correct", "start time", "chunk size",
                    "seconds", "position", "swap with", "swapped", "epoch learning rate", "symbol #",
                    "symbol value", "bit #", "pixel base", "my digit", "images to do", "cell", "digit",
@@ -208,7 +208,7 @@ def build_network_project(
 
 def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: str, learning_rate: float,
                    random_start_rate: float) -> Sprite:
-    sprite = Sprite(name=NETWORK_SPRITE, visible=False, x=200, y=150)
+    sprite = Sprite(name=NETWORK_SPRITE, visible=False, x=200, y=150, hats_first=True)
     sprite.costumes.append(Costume.svg("network", _ICON))
     names = list(_SPRITE_SCALARS)
     for layer in layers:
@@ -235,6 +235,8 @@ def template_context(layers: list[LayerPlan], n_inputs: int, *, math: str, lang:
         "n_inputs": n_inputs,
         "math": math,
         "c": _Comments(COMMENTS[lang]),
+        # the start-here comment's list of layers: "conv 1 (conv 8 3x3 relu), pool 1 (maxpool 2x2), ..."
+        "layer_titles": ", ".join(f"{plan.title} ({layer_kinds.layer_text(plan.layer)})" for plan in layers),
         "n_symbols": packed.symbol_count(n_inputs),
         "bits_per_symbol": packed.BITS_PER_SYMBOL,
         "chunk": CHUNK_IMAGES,

@@ -14,8 +14,10 @@ from sb3gen.layers import Layer, check_runnable
 KIND_TEMPLATES = {"dense": "network/dense.sb", "conv": "network/conv.sb", "maxpool": "network/maxpool.sb"}
 # Sprite variables a kind's blocks use besides the per-neuron ones.
 # (A dense layer after a pool uses the pool's; MLP projects have no others.)
-KIND_VARIABLES = {"dense": (), "conv": ("patch", "g", "kernel", "entry #", "table code", "parent", "tap"),
-                  "maxpool": ("map #", "a", "entry #", "error")}
+KIND_VARIABLES = {"dense": (),
+                  "conv": ("patch", "filter step", "kernel", "entry #", "table code", "parent", "tap"),
+                  "maxpool": ("map #", "pooled value", "entry #", "error")}
+_KIND_WORDS = {"dense": "dense", "conv": "conv", "maxpool": "pool"}  # a layer's title: "pool 1"
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ class LayerPlan:
     w_offset: int  # 0-based index of the first weight in the flat list
     b_offset: int  # 0-based index of the first bias
     activation: str  # "sigmoid" | "relu" | "softmax"
-    names: tuple[str, ...]  # one sprite variable per output neuron
+    title: str  # the layer's name in blocks, lists and variables: "conv 1", "pool 1", "dense 1", "output"
+    names: tuple[str, ...]  # one sprite variable per output neuron (a conv: per filter, its sum)
+    neurons: tuple[str, ...]  # what the neurons are called: "dense 1 neuron 3", "digit 0", "conv 1 filter 2"
     input_names: tuple[str, ...] | None  # the previous layer's variables (None: the 0/1 input pixels)
     layer: Layer  # the neutral description: kind, shapes, window
     previous: LayerPlan | None = field(default=None, repr=False)
@@ -60,39 +64,39 @@ class LayerPlan:
     # --- feature maps (conv, maxpool): sprite lists ordered (row, column, channel) ------------------------
     @property
     def map_list(self) -> str | None:
-        return None if self.kind == "dense" else f"layer {self.number} maps"
+        return None if self.kind == "dense" else f"{self.title} maps"
 
-    # A conv layer and the max-pool after it run as one block (`layers N and N+1 forward`); the pool keeps
+    # A conv layer and the max-pool after it run as one block (`conv N and pool N forward`); the pool keeps
     # only its outputs above 0, in order, in these lists (one entry per such output), so the layers after it
     # and the backward pass loop over them alone.
     @property
     def active_list(self) -> str:
-        return f"layer {self.number} active items"
+        return f"{self.title} active items"
 
     @property
     def values_list(self) -> str:
-        return f"layer {self.number} active values"
+        return f"{self.title} active values"
 
     @property
     def winner_patch_list(self) -> str:
-        return f"layer {self.number} winner patches"
+        return f"{self.title} winner patches"
 
     @property
     def kernel_list(self) -> str:
-        return f"layer {self.number} winner kernels"
+        return f"{self.title} winner kernels"
 
     @property
     def bias_list(self) -> str:
-        return f"layer {self.number} winner biases"
+        return f"{self.title} winner biases"
 
     @property
     def active_delta_list(self) -> str:
-        return f"δ layer {self.number} active"
+        return f"{self.title} active errors"
 
     @property
     def delta_map_list(self) -> str:
         """A pool before a conv: the errors of all its outputs (row, column, channel), the conv's scatter."""
-        return f"δ layer {self.number} maps"
+        return f"{self.title} map errors"
 
     @property
     def reads_a_map(self) -> bool:
@@ -113,19 +117,21 @@ class LayerPlan:
     def forward_call(self) -> str | None:
         """The custom block `forward pass` calls for this layer (None: a fused pool, run by its conv)."""
         if self.fused_with_next:
-            return f"layers {self.number} and {self.number + 1} forward"
+            return f"{self.title} and {self.next.title} forward"
         if self.kind == "maxpool" and self.previous is not None and self.previous.fused_with_next:
             return None
-        return f"layer {self.number} forward"
+        return f"{self.title} forward"
 
     @property
     def max_names(self) -> tuple[str, ...]:
-        """A fused conv: the largest sum of each filter over the pool window, and where it was."""
-        return tuple(f"max {self.number}.{f}" for f in range(1, self.units + 1))
+        """A fused conv: each filter's sum at the pool window's first position, which `window maxima` turns
+        into its largest sum over the window."""
+        return self.window_sum_names(0)
 
     @property
     def winner_names(self) -> tuple[str, ...]:
-        return tuple(f"winner {self.number}.{f}" for f in range(1, self.units + 1))
+        """A fused conv: where each filter's largest sum was (its patch's offset from the first one's)."""
+        return tuple(f"{name} winner" for name in self.names)
 
     def window_offsets(self) -> list[int]:
         """A fused conv: per position of a pool window (row by row), its patch's offset from the first's (in
@@ -136,9 +142,7 @@ class LayerPlan:
     def window_sum_names(self, position: int) -> tuple[str, ...]:
         """A fused conv: the filters' sums at a position of the pool window (0-based; the first position's
         sums are the maxima so far)."""
-        if position == 0:
-            return self.max_names
-        return tuple(f"c{self.number}.{f} at {position + 1}" for f in range(1, self.units + 1))
+        return tuple(f"{name} sum {position + 1}" for name in self.names)
 
     def window_pixel_rows(self) -> list[list[tuple[int, list[tuple[int, int]]]]]:
         """A fused conv: the pixels under a pool window's patches, row by row; per pixel its item counted from
@@ -178,19 +182,19 @@ class LayerPlan:
     # of the pattern without it: each entry is the same sum in the same order as pixel by pixel.
     @property
     def table_list(self) -> str:
-        return f"layer {self.number} table"
+        return f"{self.title} table"
 
     @property
     def row_code_list(self) -> str:
-        return f"layer {self.number} row codes"
+        return f"{self.title} row codes"
 
     @property
     def table_parent_list(self) -> str:
-        return f"layer {self.number} table parents"
+        return f"{self.title} table parents"
 
     @property
     def table_tap_list(self) -> str:
-        return f"layer {self.number} table taps"
+        return f"{self.title} table taps"
 
     @property
     def patterns(self) -> int:
@@ -212,7 +216,7 @@ class LayerPlan:
     # bottom pair), the same number as the largest of its four sums.
     @property
     def pair_table_list(self) -> str:
-        return f"layer {self.number} pair table"
+        return f"{self.title} pair table"
 
     # Row codes: for each pixel row and pool window column, the code of the 4 pixels the window covers in
     # that row (1, 2, 4, 8 where they are 1) times the number of filters, at item row x slots + window column
@@ -225,11 +229,11 @@ class LayerPlan:
 
     @property
     def row_code_items_list(self) -> str:
-        return f"layer {self.number} row code items"
+        return f"{self.title} row code items"
 
     @property
     def row_code_bits_list(self) -> str:
-        return f"layer {self.number} row code bits"
+        return f"{self.title} row code bits"
 
     def row_code_constants(self) -> tuple[list[int], list[int]]:
         """Per pixel item 1..rows x cols: the item of the first code it is in (the window from its column or
@@ -298,13 +302,13 @@ class LayerPlan:
 
     @property
     def has_update_block(self) -> bool:
-        """A dense layer after a map updates its weights in `layer N-1 deltas` (one loop over the pool's
-        active outputs gives their errors and the weight changes); other layers: `update layer N`."""
+        """A dense layer after a map updates its weights in `pool N errors` (one loop over the pool's
+        active outputs gives their errors and the weight changes); other layers: `update <title>`."""
         return self.has_weights and (self.kind == "conv" or not self.input_list)
 
     @property
     def has_deltas(self) -> bool:
-        """A `layer N deltas` block: dense layers and pools (a conv reads its deltas from the pool)."""
+        """A `<title> errors` block: dense layers and pools (a conv reads its errors from the pool)."""
         return self.kind != "conv" and not self.is_output
 
     @property
@@ -360,7 +364,7 @@ class LayerPlan:
     def neuron_weight_lists(self) -> tuple[str, ...]:
         if not self.dense_after_a_pool:
             return ()
-        return tuple(f"layer {self.number} neuron {j} weights" for j in range(1, self.units + 1))
+        return tuple(f"{self.title} neuron {j} weights" for j in range(1, self.units + 1))
 
     @property
     def test_forward_call(self) -> str | None:
@@ -393,12 +397,18 @@ class LayerPlan:
 
     @property
     def delta_names(self) -> tuple[str, ...]:
-        return tuple(f"δ{name}" for name in self.names) if self.kind == "dense" else ()
+        """A dense layer: each neuron's error (the loss's derivative by its sum, δ in the literature)."""
+        return tuple(f"{neuron} error" for neuron in self.neurons) if self.kind == "dense" else ()
+
+    @property
+    def neuron_blocks(self) -> tuple[str, ...]:
+        """A dense layer's per-neuron custom blocks are called after these: `update output digit 0`."""
+        return tuple(f"output {neuron}" for neuron in self.neurons) if self.is_output else self.neurons
 
     @property
     def step_names(self) -> tuple[str, ...]:
         """A dense layer after a pool: each neuron's error x LEARNING_RATE, what its weights learn by."""
-        return tuple(f"step {name}" for name in self.names) if self.dense_after_a_pool else ()
+        return tuple(f"{neuron} step" for neuron in self.neurons) if self.dense_after_a_pool else ()
 
     def weight_item(self, neuron: int, source: int) -> int:
         """Item of the weight into `neuron` from input `source` (both 0-based)."""
@@ -438,25 +448,38 @@ class LayerPlan:
                                first_bias=first_bias, last_bias=self.b_offset + self.units)
 
 
+def layer_titles(layers: list[Layer]) -> list[str]:
+    """Each layer's name by kind and number among its kind, as the blocks call it: "conv 1", "pool 1" (the
+    second layer), "dense 1", "output"."""
+    counts = dict.fromkeys(KIND_TEMPLATES, 0)
+    titles = []
+    for layer in layers:
+        counts[layer.kind] += 1
+        titles.append("output" if layer.is_output else f"{_KIND_WORDS[layer.kind]} {counts[layer.kind]}")
+    return titles
+
+
 def plan_layers(layers: list[Layer], init: str = "fan-in") -> list[LayerPlan]:
     """One plan per layer; `init`: the range `randomize weights` draws from (LayerPlan.init)."""
     check_runnable(layers)
     plans: list[LayerPlan] = []
     previous: LayerPlan | None = None
-    for layer in layers:
-        number = layer.number
+    # named by kind, so a reader of the blocks sees what each layer is; names stay short: project.json
+    # holds them thousands of times
+    for layer, title in zip(layers, layer_titles(layers), strict=True):
         if layer.kind == "conv":
-            names = tuple(f"c{number}.{f}" for f in range(1, layer.units + 1))  # one sum per filter
+            neurons = tuple(f"{title} filter {f}" for f in range(1, layer.units + 1))
+            names = neurons  # each filter's sum at one position
         elif layer.kind == "maxpool":
-            names = ()
+            neurons = names = ()
         elif layer.is_output:
-            # numbered from 1 like the hidden neurons; output k answers digit k - 1 (the softmax comment)
-            names = tuple(f"out {k}" for k in range(1, layer.n_out + 1))
+            neurons = tuple(f"digit {d}" for d in range(layer.n_out))  # output neuron d answers digit d
+            names = tuple(f"{neuron} score" for neuron in neurons)  # its sum, then its probability
         else:
-            names = tuple(f"h{number}.{j}" for j in range(1, layer.n_out + 1))
+            neurons = names = tuple(f"{title} neuron {j}" for j in range(1, layer.n_out + 1))
         inputs = previous.names if previous is not None and previous.kind == "dense" else None
-        plan = LayerPlan(number, layer.n_in, layer.n_out, layer.w_offset, layer.b_offset, layer.activation,
-                         names, inputs, layer, previous, init=init)
+        plan = LayerPlan(layer.number, layer.n_in, layer.n_out, layer.w_offset, layer.b_offset,
+                         layer.activation, title, names, neurons, inputs, layer, previous, init=init)
         if previous is not None:
             previous.next = plan
         plans.append(plan)

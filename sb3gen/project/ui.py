@@ -15,6 +15,7 @@ from sb3gen.errors import Sb3genError
 from sb3gen.layers import spec_from_text
 from sb3gen.project import ui_costumes, ui_i18n
 from sb3gen.project import ui_layout as L
+from sb3gen.reference import grey as grey_reference
 from sb3gen.reference import pad as pad_reference
 from sb3gen.scratch import Monitor, Project, Sprite, render_template
 
@@ -86,7 +87,18 @@ LIT_HUE = ANSWER_HUE
 
 
 def preprocess_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """The training preprocessing (crop, size, threshold, invert) with defaults for what is not given."""
+    """The training preprocessing (crop, size, threshold, invert) with defaults for what is not given, and
+    the input format: "binary14" (the articles' steps; also other sizes) or "grey28" (MNIST's 28x28 frame in
+    grey levels, sb3gen.reference.grey: no crop, resize or threshold)."""
+    input_format = settings.get("input_format", "binary14")
+    if input_format == "grey28":
+        if settings.get("invert"):
+            raise Sb3genError("the grey 28x28 input is not inverted (ink is 1, as in MNIST)")
+        return {"input_format": input_format, "levels": grey_reference.LEVELS, "crop": 0,
+                "size": grey_reference.SIDE, "threshold": 0.5, "invert": False,
+                "image_size": grey_reference.N_PIXELS}
+    if input_format != "binary14":
+        raise Sb3genError(f"unknown input format {input_format!r}: binary14 or grey28")
     merged = {**DEFAULT_SETTINGS, **{k: v for k, v in settings.items() if k in DEFAULT_SETTINGS}}
     crop, size = int(merged["crop"]), int(merged["size"])
     if not 0 <= crop < 14 or not 1 <= size <= 28:
@@ -94,8 +106,9 @@ def preprocess_settings(settings: dict[str, Any]) -> dict[str, Any]:
     image_size = int(settings.get("image_size", size * size))
     if image_size != size * size:
         raise Sb3genError(f"image_size {image_size} does not match size {size} x {size}")
-    return {"crop": crop, "size": size, "threshold": float(merged["threshold"]),
-            "invert": bool(merged["invert"]), "image_size": image_size}
+    return {"input_format": input_format, "levels": grey_reference.LEVELS, "crop": crop, "size": size,
+            "threshold": float(merged["threshold"]), "invert": bool(merged["invert"]),
+            "image_size": image_size}
 
 
 def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
@@ -116,7 +129,7 @@ def add_ui(project: Project, *, settings: dict[str, Any], lang: str) -> None:
         _bars_sprite(t),
         _progress_sprite(t),
         _views_sprite(t, stage.lists["layer sizes"], str(stage.variables["hidden activation"]),
-                      stage.lists.get("layer kinds")),
+                      stage.lists.get("layer kinds"), int(settings.get("weight_stride", 1))),
         *(_button_sprite(button, t, font_size) for button in BUTTONS),
     ])
     project.monitors.extend(_monitors())
@@ -152,6 +165,7 @@ def _pad_sprite(t: dict[str, str], prep: dict[str, Any]) -> Sprite:
         "crop": prep["crop"], "size": prep["size"], "crop_size": side - 2 * prep["crop"],
         "threshold": repr(prep["threshold"]), "ink": 0 if prep["invert"] else 1,
         "background": 1 if prep["invert"] else 0, "invert": prep["invert"], "image_size": prep["image_size"],
+        "input_format": prep["input_format"], "levels": prep["levels"],
     }
     for name in ("ui/pad.sb", "ui/normalise.sb", "ui/mistakes.sb"):
         sprite.add_scripts(render_template(name, **context), name)
@@ -194,7 +208,7 @@ def _bars_sprite(t: dict[str, str]) -> Sprite:
 
 
 def _views_sprite(t: dict[str, str], layer_sizes: list[int], hidden_activation: str,
-                  layer_kinds: list[str] | None = None) -> Sprite:
+                  layer_kinds: list[str] | None = None, weight_stride: int = 1) -> Sprite:
     """Draws the views; the pictures are of the first layer's units (its weights start the flat list): an
     MLP's hidden neurons (a weight per input pixel), or a CNN's first conv filters (their 3x3 kernels)."""
     n_inputs = int(layer_sizes[0])
@@ -220,7 +234,8 @@ def _views_sprite(t: dict[str, str], layer_sizes: list[int], hidden_activation: 
                "wrong_hue": WRONG_HUE, "digit_width": L.SMALL_DIGIT_WIDTH, "n_inputs": n_inputs,
                "grid": grid, "shown_neurons": min(neurons, grid.columns * grid.rows), "origin_x": origin_x,
                "origin_y": origin_y, "positive_hue": POSITIVE_HUE, "negative_hue": NEGATIVE_HUE,
-               "lit_hue": LIT_HUE, "relu": relu, "maps": maps, "picture_weights": side * side}
+               "lit_hue": LIT_HUE, "relu": relu, "maps": maps, "picture_weights": side * side,
+               "weight_stride": weight_stride}
     sprite.add_scripts(render_template("ui/views.sb", **context), "ui/views.sb")
     return sprite
 

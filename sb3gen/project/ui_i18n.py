@@ -127,6 +127,10 @@ _TEXT: dict[str, dict[str, str]] = {
     "comment empty frame": {"en": "An empty 28x28 frame", "ja": "空の28x28の枠"},
     "comment preprocess": {"en": "Exactly the training images' steps: crop, resize, threshold",
                            "ja": "訓練画像とまったく同じ処理：切り取り・縮小・2値化"},
+    "comment preprocess grey": {"en": "Exactly what the grey training images are: the 28x28 frame, each "
+                                      "pixel rounded to the stored images' levels",
+                                "ja": "訓練画像（濃淡）とまったく同じ：28x28の枠の各画素を、"
+                                      "保存した画像と同じ段階に丸める"},
     "comment show result": {"en": "Show the answer digit and the probability bars",
                             "ja": "答えの数字と確率のバーを表示する"},
     "comment bars": {"en": "Ten bars, one per digit: longer means more sure",

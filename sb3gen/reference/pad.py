@@ -19,7 +19,8 @@ recipe, done in blocks):
 2. centre: the box is placed in the 28x28 frame shifted by round(14 - centre of mass) rows/columns
    (Scratch's round: halves go up), so the mass sits in the frame's middle; what falls outside is cut.
 Then the training images' own steps: crop the border, bilinear resize with TensorFlow's half-pixel rule
-(lower = max(floor, 0), upper = min(ceil, n - 1), weight = src - floor), threshold `>`, optional invert.
+(lower = max(floor, 0), upper = min(ceil, n - 1), weight = src - floor), threshold `>`, optional invert;
+or, for a model of MNIST's 28x28 grey frame, the frame itself rounded to the grey images' levels.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from sb3gen.reference.grey import LEVELS, quantized
 from sb3gen.reference.tables import js_round
 
 SIDE = 28  # MNIST's frame
@@ -359,10 +363,19 @@ def preprocess_frame(frame: Sequence[float], crop: int, size: int, threshold: fl
     return result
 
 
+def grey_frame(frame: Sequence[float], levels: int) -> list[float]:
+    """`preprocess the frame into input` for a grey 28x28 model: each pixel round(v * (levels - 1)) /
+    (levels - 1), the values the stored grey images have (sb3gen.reference.grey)."""
+    return quantized(np.asarray(frame, dtype=np.float64), levels).tolist()
+
+
 def pad_to_input(pad: Sequence[float], settings: dict, *, normalised: bool = True,
-                 path: PenPath | None = None) -> list[int]:
-    """What `predict pad` puts into `input` (normalised=False: the training preprocessing alone)."""
+                 path: PenPath | None = None) -> list[float]:
+    """What `predict pad` puts into `input` (normalised=False: the training preprocessing alone): with
+    settings["input_format"] "grey28" the frame's grey levels, else the binarised image."""
     frame = normalise_drawing(pad, path) if normalised else [float(v) for v in pad]
+    if settings.get("input_format") == "grey28":
+        return grey_frame(frame, int(settings.get("levels", LEVELS)))
     return preprocess_frame(frame, int(settings["crop"]), int(settings["size"]), float(settings["threshold"]),
                             bool(settings["invert"]))
 

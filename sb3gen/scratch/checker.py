@@ -5,8 +5,7 @@ Every generated project passes through it; a failure is a compiler bug and stops
 
 from __future__ import annotations
 
-import json
-
+from sb3gen.errors import Sb3genError
 from sb3gen.scratch import opcodes as op
 from sb3gen.scratch.errors import CompilerBug
 from sb3gen.scratch.serializer import (
@@ -63,6 +62,7 @@ class _TargetCheck:
         self.lists = {**stage.get("lists", {}), **target.get("lists", {})}
         self.broadcasts = broadcasts
         self.prototypes: dict[str, dict] = {}  # proccode -> mutation
+        self._tops: dict[str, str | None] = {}  # block -> the top of its parent chain (see _top)
 
     def bad(self, block_id: str, what: str) -> None:
         self.problems.append(f"{self.name} block {block_id}: {what}")
@@ -232,13 +232,9 @@ class _TargetCheck:
     def _mutation_lists(self, block_id: str, mutation: dict, keys: tuple[str, ...]) -> dict[str, list] | None:
         out = {}
         for key in keys:
-            try:
-                value = json.loads(mutation[key])
-            except (KeyError, TypeError, json.JSONDecodeError):
+            value = mutation_list(mutation.get(key))
+            if value is None:
                 self.bad(block_id, f"mutation {key} missing or not a JSON list")
-                return None
-            if not isinstance(value, list):
-                self.bad(block_id, f"mutation {key} is not a JSON list")
                 return None
             out[key] = value
         return out
@@ -296,9 +292,8 @@ class _TargetCheck:
             return
         proto = self.blocks.get(self.blocks[top]["inputs"].get("custom_block", [None, None])[1], {})
         mutation = proto.get("mutation", {})
-        try:
-            names = json.loads(mutation.get("argumentnames", "[]"))
-        except json.JSONDecodeError:
+        names = mutation_list(mutation.get("argumentnames", "[]"))
+        if names is None:
             return  # reported on the prototype
         kinds = [part[1] for part in mutation.get("proccode", "").split() if part in ("%s", "%b")]
         want = "b" if block["opcode"] == "argument_reporter_boolean" else "s"
@@ -309,14 +304,35 @@ class _TargetCheck:
             )
 
     def _top(self, block_id: str) -> str | None:
-        seen = set()
+        """The top block of a block's parent chain (None: it loops or breaks). Every block on the way is
+        remembered, so all the argument reporters of a 50,000-block stack cost one walk, not 50,000."""
+        path, seen, top = [], set(), None
         while block_id is not None:
+            if block_id in self._tops:
+                top = self._tops[block_id]
+                break
             if block_id in seen or block_id not in self.blocks:
                 self.bad(block_id, "parent chain loops or breaks")
-                return None
+                break
             seen.add(block_id)
+            path.append(block_id)
             parent = self.blocks[block_id].get("parent")
             if parent is None:
-                return block_id
+                top = block_id
+                break
             block_id = parent
+        for step in path:
+            self._tops[step] = top
+        return top
+
+
+def mutation_list(text: object) -> list | None:
+    """A mutation's JSON list of names or ids, or None: not text, not JSON, not a list, or nested (a project
+    once held one 100,000 levels deep, past Python's recursion limit)."""
+    from sb3gen.untrusted import loads_bounded
+
+    try:
+        value = loads_bounded(text, "a mutation", max_depth=2) if isinstance(text, str) else None
+    except Sb3genError:
         return None
+    return value if isinstance(value, list) else None

@@ -46,6 +46,8 @@ def parse_project(project: Project) -> tuple[dict[str, list[Script]], list[str]]
         scripts: list[Script] = []
         for lines in sources:
             scripts.extend(reader.read_scripts(lines))
+        if target.hats_first:
+            scripts.sort(key=lambda script: script[0].opcode == "procedures_definition")  # stable
         parsed[target.name] = scripts
     return parsed, sorted(broadcasts)
 

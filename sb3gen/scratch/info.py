@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sb3gen.scratch.extensions import extensions_line, requested_extensions
 from sb3gen.scratch.packer import ASSET_LIMIT, LIST_LIMIT, PROJECT_JSON_LIMIT, list_sizes, project_json_bytes
 
 
@@ -16,7 +17,8 @@ def _row(label: str, width: int, value: int, unit: str, limit: int, extra: str =
 def project_info(
     project_json: dict, assets: dict[str, bytes] | dict[str, int], json_size: int | None = None, top: int = 5
 ) -> str:
-    """A report: project.json bytes vs 5 MB, the largest lists vs 200,000 items, assets vs 10 MB, blocks.
+    """A report: project.json bytes vs 5 MB, the largest lists vs 200,000 items, assets vs 10 MB, blocks,
+    the extensions it asks for.
 
     `assets` maps names to their bytes or to their sizes."""
     assets = {name: data if isinstance(data, int) else len(data) for name, data in assets.items()}
@@ -38,4 +40,5 @@ def project_info(
         count = sum(1 for b in blocks if isinstance(b, list) or not b.get("shadow"))
         scripts = sum(1 for b in blocks if isinstance(b, dict) and b.get("topLevel") and not b.get("shadow"))
         lines.append(f"  {target.get('name')}: {count:,} blocks in {scripts} scripts")
+    lines.append(f"extensions: {extensions_line(requested_extensions(project_json)) or 'none'}")
     return "\n".join(lines) + "\n"

@@ -15,9 +15,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sb3gen.scratch.info import project_info
     from sb3gen.scratch.reader import Sb3File
+    from sb3gen.untrusted import terminal_text
 
     with Sb3File(args.file) as sb3:  # assets measured while streaming, not kept
         report = project_info(sb3.project_json, sb3.asset_sizes(), json_size=sb3.project_json_size,
                               top=args.top)
-    sys.stdout.write(report)
+    sys.stdout.write(terminal_text(report))  # names from the file: no escape sequences, no lone surrogates
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sb3gen.scratch import opcodes as op
@@ -14,7 +15,9 @@ NEST_EXTRA = 8  # each level of nested reporters makes a row a bit taller
 CHAR_WIDTH = 8
 INDENT = 16
 COMMENT_WIDTH = 220
+COMMENT_WIDE = 440  # a long comment (a sprite's "start here") is drawn wider instead of scrolling
 COMMENT_GAP = 40
+COMMENT_MAX_HEIGHT = 400
 GAP = 60
 HEIGHT_MARGIN = 1.15  # measured in the editor: real heights are 0.87-1.10 of the estimate
 COLUMN_HEIGHT = 2400  # start a new column once a column is this tall
@@ -27,6 +30,15 @@ class Placement:
     y: int
     width: int  # blocks only; comments go to the right of this
     height: int
+
+
+def comment_box(text: str) -> tuple[int, int]:
+    """(width, height) of an editor comment showing all of `text`: about 26 narrow characters a line at
+    COMMENT_WIDTH (word wrap loses some); wide (CJK) characters count twice."""
+    length = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+    width = COMMENT_WIDTH if length <= 12 * 26 else COMMENT_WIDE
+    lines = max(1, math.ceil(length / (26 * width // COMMENT_WIDTH))) + text.count("\n")
+    return width, min(COMMENT_MAX_HEIGHT, 44 + 24 * lines)
 
 
 def text_length(value: object) -> int:
@@ -98,6 +110,10 @@ def place_scripts(scripts: list[Script]) -> list[Placement]:
         height, width, comments = measure(script)
         height = int(height * HEIGHT_MARGIN)
         footprint = width + (COMMENT_GAP + COMMENT_WIDTH if comments else 0)
+        if script[0].comment is not None:  # a hat's comment sits beside its first row and may be the taller
+            comment_width, comment_height = comment_box(script[0].comment)
+            height = max(height, comment_height)
+            footprint = max(footprint, width + COMMENT_GAP + comment_width)
         if y > ORIGIN[1] and y + height > COLUMN_HEIGHT:
             x += column_width + GAP
             y = ORIGIN[1]

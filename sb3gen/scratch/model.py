@@ -57,6 +57,9 @@ class Target:
     costumes: list[Costume] = field(default_factory=list)
     current_costume: int = 0
     sources: list[Source] = field(default_factory=list)
+    # The editor opens a sprite at its top-left script: True puts the scripts that start on their own (hats:
+    # green flag, broadcasts) before the custom block definitions, so a reader meets the entry points first.
+    hats_first: bool = False
 
     def add_scripts(self, text: str, origin: str) -> None:
         """Add scratchblocks text (scripts separated by blank lines); origin names it in errors."""

@@ -10,22 +10,21 @@ is an Sb3genError naming the file and the cause.
 from __future__ import annotations
 
 import io
-import json
 import os
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 from typing import IO
 
 from sb3gen.errors import Sb3genError
 from sb3gen.scratch.packer import ASSET_LIMIT, PROJECT_JSON_LIMIT
+from sb3gen.untrusted import LIMITS, loads_bounded, open_regular
 
 # Generous multiples of the website's limits: `info` should still measure a project somewhat over them.
 PROJECT_JSON_READ_LIMIT = 4 * PROJECT_JSON_LIMIT
 ASSET_READ_LIMIT = 4 * ASSET_LIMIT
 MAX_ENTRIES = 10_000
-MAX_JSON_DEPTH = 64  # Scratch's own project.json is about 7 deep: blocks are a flat table, not a tree
+MAX_JSON_DEPTH = LIMITS["json depth"]  # Scratch's own project.json is about 7 deep: blocks are a flat table
 CHUNK = 1 << 16
 # What a damaged zip raises while its entries are read (zipfile does not wrap zlib's or struct's errors).
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
@@ -41,12 +40,7 @@ class Sb3File:
             handle: IO[bytes] = io.BytesIO(bytes(source))
         else:
             self.label = str(source)
-            try:
-                if Path(source).is_dir():
-                    raise Sb3genError(f"{self.label} is a folder, not an .sb3 file")
-                handle = open(source, "rb")  # noqa: SIM115 (closed by close())
-            except OSError as exc:
-                raise Sb3genError(f"cannot read {self.label}: {exc.strerror or exc}") from None
+            handle = open_regular(source, ".sb3 file")  # a folder, a FIFO or /dev/zero: refused here
         try:
             self._archive = _open_zip(handle, self.label)
             self._entries = {info.filename: info for info in self._archive.infolist()}
@@ -83,8 +77,40 @@ class Sb3File:
         return {name: self._read(self._entries[name], ASSET_READ_LIMIT, f"asset {name}", keep=False)
                 for name in self.asset_names}
 
+    def check_unpacked_total(self) -> None:
+        """All entries together within LIMITS' "sb3 unpacked bytes", from their declared sizes (which bound
+        what zipfile reads): for a reader that keeps or re-packs every asset (read_sb3, html's page)."""
+        total = sum(info.file_size for info in self._entries.values())
+        if total > LIMITS["sb3 unpacked bytes"]:
+            raise Sb3genError(f"{self.label}: its entries declare {total:,} bytes in all, over the "
+                              f"{LIMITS['sb3 unpacked bytes']:,} sb3gen puts in one project or page")
+
     def assets(self) -> dict[str, bytes]:
         return {name: self.asset(name) for name in self.asset_names}
+
+    def copy_asset(self, name: str, out: IO[bytes], limit: int = ASSET_READ_LIMIT) -> int:
+        """Stream one asset into `out` within `limit`, CHUNK bytes at a time; its size. Errors while
+        writing `out` are the caller's (OSError), not reported as a damaged file."""
+        info = self._entries[name]
+        if info.flag_bits & 0x1 or info.file_size > limit:
+            self._read(info, limit, f"asset {name}", keep=False)  # raises the reader's own message
+        total = 0
+        chunks = self._chunks(info, f"asset {name}")
+        for chunk in chunks:
+            total += len(chunk)
+            if total > limit:
+                chunks.close()
+                raise Sb3genError(f"{self.label}: asset {name} decompresses to more than {limit:,} bytes")
+            out.write(chunk)
+        return total
+
+    def _chunks(self, info: zipfile.ZipInfo, what: str):
+        try:
+            with self._archive.open(info) as stream:
+                while chunk := stream.read(CHUNK):
+                    yield chunk
+        except ZIP_ERRORS as exc:
+            raise Sb3genError(f"{self.label}: {what} cannot be decompressed ({_cause(exc)})") from None
 
     def _read(self, info: zipfile.ZipInfo, limit: int, what: str, keep: bool = True):
         if info.flag_bits & 0x1:
@@ -109,8 +135,10 @@ class Sb3File:
 
 
 def read_sb3(source: str | os.PathLike | bytes) -> tuple[dict, dict[str, bytes]]:
-    """(project.json as a dict, every other entry by name), each within its limit."""
+    """(project.json as a dict, every other entry by name), each within its limit, and all of them together
+    within LIMITS' "sb3 unpacked bytes" (checked from the declared sizes, which bound what zipfile reads)."""
     with Sb3File(source) as sb3:
+        sb3.check_unpacked_total()
         return sb3.project_json, sb3.assets()
 
 
@@ -133,41 +161,10 @@ def _open_zip(handle: IO[bytes], label: str) -> zipfile.ZipFile:
 
 
 def parse_project_json(raw: bytes, label: str) -> dict:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Sb3genError(f"{label}: project.json is not UTF-8 text ({exc.reason} at byte {exc.start})"
-                          ) from None
-    try:
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
-    except RecursionError:
-        raise Sb3genError(f"{label}: project.json is nested deeper than Python's JSON reader allows "
-                          f"(a project is about 7 levels deep)") from None
-    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, numbers too long
-        raise Sb3genError(f"{label}: project.json is not valid JSON ({_cause(exc)})") from None
-    depth = json_depth(value)
-    if depth > MAX_JSON_DEPTH:
-        raise Sb3genError(f"{label}: project.json is nested {depth} levels deep, more than {MAX_JSON_DEPTH} "
-                          "(a Scratch project is about 7)")
+    value = loads_bounded(raw, f"{label}: project.json", MAX_JSON_DEPTH)  # depth scanned before decoding
     check_project_shape(value, label)
     return value
 
-
-def json_depth(value: object) -> int:
-    """Nesting depth of lists and objects, without recursion."""
-    deepest, todo = 0, [(value, 1)]
-    while todo:
-        item, depth = todo.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth)
-        if depth <= MAX_JSON_DEPTH:  # deeper than the limit is enough to know
-            todo.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return deepest
 
 
 def check_project_shape(project: object, label: str) -> None:
@@ -212,16 +209,6 @@ def _json_type(value: object) -> str:
     return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
         type(value), "a number")
 
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"number {text[:20]} is too large")
-    return value
 
 
 def _cause(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from sb3gen.errors import Sb3genError
 from sb3gen.scratch import opcodes as op
 from sb3gen.scratch.ir import Block, Literal, MenuValue, Procedure, Script, short_hash
-from sb3gen.scratch.layout import COMMENT_GAP, COMMENT_WIDTH, ROW_HEIGHT, Placement
+from sb3gen.scratch.layout import COMMENT_GAP, ROW_HEIGHT, Placement, comment_box
 from sb3gen.scratch.model import Costume, Monitor, Project, Sprite, Target
 from sb3gen.scratch.opcodes import Kind
 
@@ -189,15 +189,13 @@ class TargetWriter:
 
     def _comment(self, block_id: str, text: str) -> None:
         comment_id = f"{block_id}-comment"
-        # about 26 narrow characters a line (word wrap loses some); wide (CJK) characters count twice
-        width = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
-        lines = max(1, math.ceil(width / 26)) + text.count("\n")
+        width, height = comment_box(text)
         self.comments[comment_id] = {
             "blockId": block_id,
             "x": self._place.x + self._place.width + COMMENT_GAP,
             "y": self._place.y + self._row * ROW_HEIGHT,
-            "width": COMMENT_WIDTH,
-            "height": min(400, 44 + 24 * lines),
+            "width": width,
+            "height": height,
             "minimized": False,
             "text": text,
         }

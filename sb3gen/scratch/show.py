@@ -1,11 +1,16 @@
-"""project.json -> scratchblocks text (docs/notation.md) for any .sb3; unknown opcodes show `:: unknown`."""
+"""project.json -> scratchblocks text (docs/notation.md) for any .sb3; unknown opcodes show `:: unknown`.
+
+The text grows linearly with the project, whatever a hostile one holds: past MAX_INDENT levels a block's depth
+is written as a marker (`[depth 30] `) instead of more indentation (a 10,000-deep stack would otherwise print
+50 million spaces), and a block that two parents share (Scratch never makes one) is printed once, then named.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from typing import Any
 
+from sb3gen.errors import Sb3genError
 from sb3gen.scratch import opcodes as op
 from sb3gen.scratch.opcodes import Kind, Shape
 from sb3gen.scratch.serializer import (
@@ -16,9 +21,16 @@ from sb3gen.scratch.serializer import (
     VAR_PRIMITIVE,
 )
 from sb3gen.scratch.tokens import Group, Word, escape_square, is_number_text, split_line
+from sb3gen.untrusted import LIMITS, loads_bounded
 
 INDENT = "  "
+MAX_INDENT = LIMITS["show indent levels"]
 HEADER_PREFIX = "// === "
+
+
+def indent(depth: int) -> str:
+    """Indentation of a line `depth` levels deep: spaces up to MAX_INDENT, then a marker of the depth."""
+    return INDENT * depth if depth <= MAX_INDENT else f"{INDENT * MAX_INDENT}[depth {depth}] "
 
 
 def target_header(target: dict) -> str:
@@ -121,6 +133,7 @@ class _Printer:
         self.comments: dict = _as_dict(target.get("comments"))
         self.arg_names: set[str] = set()  # of the define being printed
         self.open: set[str] = set()  # blocks being printed: meeting one again inside itself is a cycle
+        self.shown: set[str] = set()  # blocks printed in this target: each once, so the text stays linear
 
     # -- stacks
     def script(self, top_id: str) -> list[str]:
@@ -134,9 +147,14 @@ class _Printer:
         while isinstance(block_id, str) and block_id in self.blocks:
             if block_id in seen or block_id in self.open:
                 note = f"// cycle: block {_one_line(block_id)[:40]} comes again inside itself; the rest"
-                lines.append(INDENT * depth + note + " of this script is not shown")
+                lines.append(indent(depth) + note + " of this script is not shown")
+                break
+            if block_id in self.shown:
+                lines.append(indent(depth) + f"// block {_one_line(block_id)[:40]} is shown already (two "
+                             "scripts share it); the rest of this script is not shown")
                 break
             seen.add(block_id)
+            self.shown.add(block_id)
             block = self.blocks[block_id]
             if not isinstance(block, dict):
                 break
@@ -154,10 +172,10 @@ class _Printer:
             return (yield self._statement(block, depth))
         except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
             opcode = _one_line(block.get("opcode"))
-            return [INDENT * depth + f"// unreadable block {opcode}: {type(exc).__name__}"]
+            return [indent(depth) + f"// unreadable block {opcode}: {type(exc).__name__}"]
 
     def _statement(self, block: dict, depth: int) -> Generator:
-        pad = INDENT * depth
+        pad = indent(depth)
         opcode = block.get("opcode", "?")
         comment = self._comment(block)
         if opcode == "procedures_definition":
@@ -184,7 +202,7 @@ class _Printer:
         return " // " + _one_line(comment.get("text", ""))
 
     def _unknown_statement(self, block: dict, depth: int, comment: str) -> Generator:
-        pad = INDENT * depth
+        pad = indent(depth)
         opcode = str(block.get("opcode", "?"))
         parts = [opcode]
         stacks = []
@@ -288,12 +306,15 @@ class _Printer:
         if isinstance(item, list):
             return self.primitive(item, kind)
         block = self.blocks.get(item) if isinstance(item, str) else None
-        if isinstance(block, list):
-            return self.primitive(block, kind)
-        if not isinstance(block, dict):
+        if not isinstance(block, dict | list):
             return _empty(kind)
         if item in self.open:
             return f"(cycle: block {_one_line(item)[:40]} inside itself :: unknown)"
+        if item in self.shown:
+            return f"(block {_one_line(item)[:40]} shown already :: unknown)"
+        self.shown.add(item)
+        if isinstance(block, list):
+            return self.primitive(block, kind)
         self.open.add(item)
         try:
             return (yield self.reporter(block, kind))
@@ -388,9 +409,10 @@ def _empty(kind: Kind) -> str:
 
 
 def _json_list(text: object) -> list:
+    """A mutation's argument list (JSON text inside project.json); anything else, or nested, is no list."""
     try:
-        value = json.loads(text) if isinstance(text, str) else []
-    except json.JSONDecodeError:
+        value = loads_bounded(text, "a mutation", max_depth=2) if isinstance(text, str) else []
+    except Sb3genError:
         return []
     return value if isinstance(value, list) else []
 

@@ -2,7 +2,9 @@
 // Packages an .sb3 into one standalone HTML file with the TurboWarp packager's Node API.
 //   node packager.js OPTIONS.json    OPTIONS: {sb3_path, html_path, title, turbo, framerate}
 // Everything the page needs is inlined (runtime, project, assets); the packager reads its runtime from its
-// own npm package, so nothing is downloaded. Prints one JSON line {bytes} or {error} on stdout.
+// own npm package, so nothing is downloaded (fetch is disabled: a missing asset is not fetched from Scratch's
+// servers). The page never runs code a project brings: see SAFE_SECURITY_MANAGER.
+// Prints one JSON line {bytes} or {error} on stdout.
 // Node modules come from the folder in env SB3GEN_NODE_DIR (where sb3gen ran `npm ci`).
 'use strict';
 
@@ -19,6 +21,31 @@ for (const name of ['log', 'info', 'warn', 'debug', 'error', 'trace']) {
 
 const nodeDir = process.env.SB3GEN_NODE_DIR || __dirname;
 const requireTool = createRequire(path.join(nodeDir, 'package.json'));
+
+// The packager writes a security manager that lets a project load any extension unsandboxed (its pages are
+// meant for the packager user's own projects); sb3gen pages are made from anyone's .sb3, so the page gets
+// the VM's own defaults instead: no extension from a project, none outside the worker sandbox.
+const PACKAGER_SECURITY_MANAGER = `scaffolding.setExtensionSecurityManager({
+        getSandboxMode: () => 'unsandboxed',
+        canLoadExtensionFromProject: () => true
+      });`;
+const SAFE_SECURITY_MANAGER = `scaffolding.setExtensionSecurityManager({
+        getSandboxMode: () => 'worker',
+        canLoadExtensionFromProject: () => false
+      });`;
+
+globalThis.fetch = async url => {
+    throw new Error(`sb3gen pages are made without network access (the packager asked for ${url})`);
+};
+
+function secureExtensions (html) {
+    const parts = html.split(PACKAGER_SECURITY_MANAGER);
+    if (parts.length !== 2) {
+        throw new Error('this @turbowarp/packager writes its extension security manager differently: ' +
+            'sb3gen cannot make the page safe (check sb3gen/vm/packager.js against the packager)');
+    }
+    return parts.join(SAFE_SECURITY_MANAGER);
+}
 
 async function packageHtml (options) {
     const Packager = requireTool('@turbowarp/packager');
@@ -40,10 +67,13 @@ async function packageHtml (options) {
     o.cloudVariables.mode = 'local'; // never a WebSocket to a cloud server (the projects have no cloud data)
     o.appearance.background = '#ffffff';
     o.appearance.foreground = '#575e75';
+    if (o.extensions.length !== 0) throw new Error('the page would load extensions by URL');
     const result = await packager.package();
     if (result.type !== 'text/html') throw new Error(`the packager made ${result.type}, not text/html`);
-    fs.writeFileSync(options.html_path, result.data);
-    return result.data.length;
+    const html = secureExtensions(typeof result.data === 'string' ? result.data :
+        Buffer.from(result.data).toString('utf8'));
+    fs.writeFileSync(options.html_path, html);
+    return Buffer.byteLength(html);
 }
 
 async function main () {

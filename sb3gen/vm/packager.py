@@ -32,27 +32,27 @@ class PageSettings:
     framerate: int = 30
 
 
-def package_html(sb3: bytes, settings: PageSettings) -> bytes:
-    """The HTML page's bytes; Sb3genError with the packager's one-line reason if it refuses the project."""
+def package_html(sb3: Path, html: Path, settings: PageSettings) -> int:
+    """Write the HTML page of the .sb3 file `sb3` to `html`; its size. Sb3genError with the packager's
+    one-line reason if it refuses the project. The page refuses any extension the project brings
+    (packager.js); callers check extensions first (sb3gen.scratch.extensions) to refuse in one line."""
     node_folder = ensure_node_tools()
     with tempfile.TemporaryDirectory(prefix="sb3gen-html-") as tmp:
-        folder = Path(tmp)
-        (folder / "project.sb3").write_bytes(sb3)
-        options = {"sb3_path": str(folder / "project.sb3"), "html_path": str(folder / "page.html"),
-                   "title": settings.title, "turbo": settings.turbo, "framerate": settings.framerate}
-        (folder / "options.json").write_text(json.dumps(options))
+        options = {"sb3_path": str(sb3), "html_path": str(html), "title": settings.title,
+                   "turbo": settings.turbo, "framerate": settings.framerate}
+        options_path = Path(tmp) / "options.json"
+        options_path.write_text(json.dumps(options))
         try:
-            done = subprocess.run([node_executable(), str(PACKAGER), str(folder / "options.json")],
+            done = subprocess.run([node_executable(), str(PACKAGER), str(options_path)],
                                   capture_output=True, text=True, timeout=PACKAGE_TIMEOUT_S,
                                   env={**os.environ, "SB3GEN_NODE_DIR": str(node_folder)})
         except subprocess.TimeoutExpired:
             raise Sb3genError(f"the TurboWarp packager took over {PACKAGE_TIMEOUT_S:.0f} s") from None
-        lines = done.stdout.strip().splitlines()
-        if done.returncode != 0 or not lines:
-            tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-            raise Sb3genError(f"the TurboWarp packager failed (exit {done.returncode}): {tail}")
-        result = json.loads(lines[-1])
-        if "error" in result:
-            raise Sb3genError(f"the TurboWarp packager refused the project: {result['error']}")
-        return (folder / "page.html").read_bytes()
-
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+        raise Sb3genError(f"the TurboWarp packager failed (exit {done.returncode}): {tail}")
+    result = json.loads(lines[-1])
+    if "error" in result:
+        raise Sb3genError(f"the TurboWarp packager refused the project: {result['error']}")
+    return int(result["bytes"])
