@@ -99,7 +99,7 @@ def measure(candidate: Candidate, data, network_path: Path) -> dict:
     if saved is not None and saved.metrics.get("config") == candidate.config.to_dict():
         net = saved  # trained by an earlier run that stopped before its row was written
     else:
-        net, _ = train_held_out(candidate.config, data, verbose=0, log=None)
+        net, _ = train_held_out(candidate.config, data, verbose=0)
         net.save(network_path)  # for --recount
     held_out = data.evaluate(net)
     images, labels = data.dataset.images, data.dataset.labels

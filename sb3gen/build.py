@@ -8,14 +8,15 @@ the held-out images -> project -> .sb3.
 
 Writes next to the output: network.json, subsets.json, evaluation.json and evaluation.png (held-out accuracy
 with its 95% interval, per digit, confusion matrix), with --html the HTML page (see `sb3gen html`), and when
-it trains history.json, training.png and test_predictions.png. The build itself (without Keras training)
-takes about a second; the same inputs and seed give the same .sb3 bytes.
+it trains history.json, training.png and test_predictions.png. A network trained before with the same
+options, data and training code comes from the cache (sb3gen.ml.network_cache; --retrain trains anyway); the
+same inputs and seed give the same .sb3 bytes. Each phase is a line on stderr; the results go to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 from pathlib import Path
 
 from sb3gen.errors import Sb3genError
@@ -68,7 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", action="store_true",
                         help="also write a standalone HTML page next to it (build/mnist.html: TurboWarp, "
                              "works offline; see `sb3gen html`)")
-    options.add_verbosity(parser)
+    training.add_argument("--retrain", action="store_true",
+                          help="train even if the same options and data were trained before (the trained "
+                               "networks are kept in ~/.cache/sb3gen/networks, or $XDG_CACHE_HOME)")
+    options.add_verbosity(parser, quiet="no phase lines on stderr (the results are still printed)",
+                          verbose="also TensorFlow's start-up lines, Keras' own line per epoch, each phase's "
+                                  "CPU seconds, the per-digit accuracy and the confusion matrix")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,13 +83,15 @@ def run(args: argparse.Namespace) -> int:
     from sb3gen.ml import options
     from sb3gen.ml.evaluate import write_evaluation
     from sb3gen.ml.network import EXACT_DIGITS, parse_layer_sizes, round_weights
-    from sb3gen.ml.pipeline import prepare_data, train_held_out
+    from sb3gen.ml.pipeline import prepare_data, train_or_reuse
     from sb3gen.ml.preprocess import PreprocessSettings
     from sb3gen.ml.presets import PROJECT_TEST_IMAGES, PROJECT_TRAIN_IMAGES
     from sb3gen.ml.subsets import write_subsets
+    from sb3gen.progress import Progress
     from sb3gen.project.estimate import check_fits
     from sb3gen.project.ui_i18n import texts
 
+    progress = Progress(enabled=not args.quiet, verbose=args.verbose)
     given = [name for name in ("network", "model", "weights") if getattr(args, name) is not None]
     if args.model is not None:  # a model the unrolled engine refuses goes to the loop engine (sb3gen/loops/)
         from sb3gen.loops.model_build import old_engine_refusal, run_loop_build
@@ -112,7 +120,10 @@ def run(args: argparse.Namespace) -> int:
                 check_fits(peeked, 0, 0, args.math, what="--model")
         if not given:
             check_fits(config.layer_sizes, 0, 0, args.math, what="--layers")
-        net = load_network(args) if given else None
+        net = None
+        if given:
+            with progress.phase(f"reading the network{' (starting TensorFlow)' if args.model else ''}"):
+                net = load_network(args)
         check_blocks_run(net.layers if net is not None else config.layer_specs(), config)
         if net is not None and net.is_mlp:  # a CNN's size is checked with its images below (capacity.py)
             check_fits(net.layer_sizes, 0, 0, args.math, what=f"--{given[0]}")
@@ -122,51 +133,60 @@ def run(args: argparse.Namespace) -> int:
             (config.layer_sizes, config.hidden_activation, config.layer_specs())
         check_image_counts(n_train or 0, n_test or 0, shape, args)
         settings = net.preprocess if net is not None else PreprocessSettings(invert=config.invert)
-        data = prepare_data(args.data, settings, n_train=n_train, n_test=n_test, seed=args.seed)
+        with progress.phase("data") as phase:
+            data = prepare_data(args.data, settings, n_train=n_train, n_test=n_test, seed=args.seed, log=None)
+            phase.finish(data.dataset.describe())
         dataset, inputs = data.dataset, data.inputs
         train_idx, test_idx = data.train_indices, data.test_indices
         check_image_counts(len(train_idx), len(test_idx), shape, args)  # the defaults take what the data has
         if net is None:
-            net, _ = train_held_out(config, data, out_dir=out.folder, verbose=options.verbosity(args))
-            keras_accuracy = float(net.metrics.get("test_accuracy", float("nan")))
-            print(f"Keras test accuracy: {keras_accuracy:.1%} on {len(data.held_out_indices):,} held-out "
-                  "images")
-        else:
-            print(f"network {net.describe()}")
+            net, cached = train_or_reuse(config, data, out.folder, retrain=args.retrain,
+                                         verbose=options.verbosity(args), progress=progress)
+            if cached:
+                print(f"network {config.shape_text}: trained before with the same options and data "
+                      "(--retrain to train again)", file=sys.stderr)
         if args.weight_digits < EXACT_DIGITS:
             net.weights = round_weights(net.weights, args.weight_digits)
             net.metrics["weight_digits"] = args.weight_digits
         record = dataset.record()  # file names and sha256: the records are portable
         net.metrics.update({"data_source": record, "data_images": len(dataset)})
         evaluation = data.evaluate(net)
-        print(evaluation.text())
 
-        started = time.perf_counter()
-        scratch_accuracy = reference_accuracy(net, inputs[test_idx], dataset.labels[test_idx], args)
-        sb3, project_json = compile_network(net, inputs[train_idx], dataset.labels[train_idx],
-                                            inputs[test_idx], dataset.labels[test_idx], math=args.math,
-                                            lang=args.lang, learning_rate=args.scratch_learning_rate,
-                                            learning_rate_decay=args.scratch_learning_rate_decay,
-                                            test_accuracy=scratch_accuracy)
+        with progress.phase("accuracy in Scratch (the reference)"):
+            scratch_accuracy = reference_accuracy(net, inputs[test_idx], dataset.labels[test_idx], args)
+        with progress.phase("compiling") as phase:
+            sb3, project_json = compile_network(net, inputs[train_idx], dataset.labels[train_idx],
+                                                inputs[test_idx], dataset.labels[test_idx], math=args.math,
+                                                lang=args.lang, learning_rate=args.scratch_learning_rate,
+                                                learning_rate_decay=args.scratch_learning_rate_decay,
+                                                test_accuracy=scratch_accuracy)
+            phase.finish(f"{len(sb3):,} bytes")
         out.write_bytes(args.output.name, sb3)
-        page = write_page(sb3, out.path(page_path(args.output).name), texts(args.lang)["title"])[0] \
-            if args.html else None
+        page = None
+        if args.html:
+            with progress.phase("writing the page") as phase:
+                page = write_page(sb3, out.path(page_path(args.output).name), texts(args.lang)["title"])[0]
+                phase.finish(f"{page:,} bytes")
         net.save(out.path("network.json"))
         write_subsets(out.path("subsets.json"), data_source=record, data_images=len(dataset),
                       seed=args.seed, train_indices=train_idx, test_indices=test_idx,
                       held_out_indices=data.held_out_indices)
         write_evaluation(evaluation, out.folder, {"network": net.describe(), "data_source": record})
         written = out.names()
-    build_seconds = time.perf_counter() - started
 
     shape = f"{net.shape_text} {net.hidden_activation}" if net.is_mlp else net.shape_text
-    print(f"network {shape}, math {args.math}: accuracy in "
-          f"Scratch (reference) {scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
+    print(f"network {shape}")
+    digits = f"weights rounded to {args.weight_digits} digits, " if args.weight_digits < EXACT_DIGITS else ""
+    print(f"accuracy {evaluation.summary()}; in Scratch (the reference, {digits}math {args.math}) "
+          f"{scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
+    if args.verbose:
+        print("\n".join(evaluation.text().splitlines()[1:]))  # per digit and the confusion matrix
     print(size_report(project_json, sb3))
     html = f", {page_path(args.output)} ({page:,} bytes)" if page is not None else ""
     others = [n for n in written if n not in (args.output.name, page_path(args.output).name)]
-    print(f"wrote {args.output} ({len(sb3):,} bytes){html} in {build_seconds:.2f} s (without training), "
-          f"{', '.join(others)}")
+    print(f"wrote {args.output} ({len(sb3):,} bytes){html}, {', '.join(others)} in {args.output.parent}")
+    page_hint = f", or {page_path(args.output)} in a browser" if page is not None else ""
+    print(f"next: open {args.output} in the Scratch editor (File > Load from your computer){page_hint}")
     return 0
 
 

@@ -27,9 +27,11 @@ def run_cli(capsys, *argv: str) -> tuple[int, str]:
 ])
 def test_build_then_verify_passes_every_check(tmp_path, capsys, preset, extra):
     output = tmp_path / "mnist.sb3"
-    code, text = run_cli(capsys, "build", "--preset", preset, "--epochs", "2", "-o", str(output), *extra)
+    code, text = run_cli(capsys, "build", "--preset", preset, "--epochs", "2", "-o", str(output), "--retrain",
+                         *extra)
     assert code == 0, text
-    assert "Keras test accuracy" in text and "project.json" in text
+    assert "training with Keras: " in text and "project.json" in text
+    assert f"next: open {output} in the Scratch editor (File > Load from your computer)" in text
     for name in ("network.json", "subsets.json", "history.json", "training.png", "evaluation.png"):
         assert (tmp_path / name).is_file(), name
     evaluation = json.loads((tmp_path / "evaluation.json").read_text())

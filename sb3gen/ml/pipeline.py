@@ -6,6 +6,7 @@ split comes from the other images. They only score the result."""
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,10 @@ from sb3gen.ml.evaluate import Evaluation, evaluate_network
 from sb3gen.ml.network import Network
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
 from sb3gen.ml.presets import TrainConfig
-from sb3gen.ml.redraw import redrawn_frames
+from sb3gen.ml.redraw import redrawn_copies
 from sb3gen.ml.subsets import held_out_indices, project_subsets
 from sb3gen.ml.train import train_network  # imports Keras only when called
+from sb3gen.progress import Progress
 
 
 @dataclass
@@ -80,48 +82,88 @@ def keras_split(config: TrainConfig, data: PreparedData) -> tuple[np.ndarray, np
     return order[:n_train], order[n_train:]
 
 
-def training_arrays(config: TrainConfig, data: PreparedData) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                    np.ndarray]:
+def training_arrays(config: TrainConfig, data: PreparedData, progress: Progress | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x_train, y_train, x_validation, y_validation) for Keras from the images not held out.
 
     They are split (seeded) into a training and a validation part; only the training part gets augmented
     copies (config.augment_copies: shifted, scaled, rotated, thicker or thinner; config.redraw_copies:
     redrawn on the pad and normalised like `predict pad`), made from the 28x28 gray images before the same
     preprocessing, so validation sees no copy of an image it was trained on."""
+    progress = progress or Progress(enabled=False)
     labels, images = data.dataset.labels, data.dataset.images
     train_part, validation_part = keras_split(config, data)
     n_train = len(train_part)
-    copies = [augmented_copies(images[train_part], config.augment_copies, config.seed)]
-    copies += [redrawn_frames(images[train_part], seed=config.seed * 1000 + 500 + k)
-               for k in range(config.redraw_copies)]
-    extra = np.concatenate(copies)
+    n_copies = config.augment_copies + config.redraw_copies
     x_train = data.inputs[train_part]
-    if len(extra):
-        x_train = np.concatenate([x_train, preprocess(extra, PreprocessSettings(invert=config.invert))])
-    y_train = np.concatenate([labels[train_part], np.tile(labels[train_part], len(extra) // max(n_train, 1))])
+    if n_copies:
+        steps = iter(range(1, config.redraw_copies + 3))
+        with progress.phase("copies", total=config.redraw_copies + 2) as phase:
+            augmented = augmented_copies(images[train_part], config.augment_copies, config.seed)
+            phase.update(next(steps), "augmented")
+            redrawn = redrawn_copies(images[train_part], [config.seed * 1000 + 500 + k
+                                                          for k in range(config.redraw_copies)],
+                                     step_done=lambda: phase.update(next(steps), "redrawn on the pad"))
+            extra = preprocess(np.concatenate([augmented, redrawn]), PreprocessSettings(invert=config.invert))
+            x_train = np.concatenate([x_train, extra])
+            phase.finish(f"{config.augment_copies} augmented and {config.redraw_copies} redrawn copies of "
+                         f"{n_train:,} images")
+    y_train = np.tile(labels[train_part], 1 + n_copies)
     return x_train, y_train, data.inputs[validation_part], labels[validation_part]
 
 
 def train_held_out(config: TrainConfig, data: PreparedData, *, out_dir: str | Path | None = None,
-                   verbose: int = 1, log=print) -> tuple[Network, dict[str, list[float]]]:
+                   verbose: int = 1, progress: Progress | None = None
+                   ) -> tuple[Network, dict[str, list[float]]]:
     """Train on every image except the held-out ones (training_arrays); the held-out images only score the
-    result."""
-    log = log or (lambda *_: None)
-    x_train, y_train, x_validation, y_validation = training_arrays(config, data)
+    result. verbose: 0 no progress, 1 sb3gen's phases, 2 also TensorFlow's start-up lines and Keras' own
+    line per epoch."""
+    from sb3gen.ml.keras_model import import_keras
+
+    progress = progress or Progress(enabled=verbose > 0)
+    x_train, y_train, x_validation, y_validation = training_arrays(config, data, progress)
     x_test, y_test = data.held_out()
-    n_copies = config.augment_copies + config.redraw_copies
-    augmented = f" (and {n_copies} augmented copies of each)" if n_copies else ""
-    log(f"training {config.shape_text} with Keras: {config.epochs} "
-        f"epochs on {len(y_train) // (1 + n_copies):,} images{augmented}, {len(y_validation):,} for "
-        f"validation; {len(y_test):,} held out for testing")
+    if "tensorflow" not in sys.modules:
+        with progress.phase("starting TensorFlow"):
+            import_keras(show_log=verbose >= 2)
     validation = (x_validation, y_validation) if len(y_validation) else None
-    network, history = train_network(x_train, y_train, config, x_test=x_test, y_test=y_test,
-                                     validation=validation,
-                                     preprocess=PreprocessSettings(invert=config.invert), verbose=verbose,
-                                     out_dir=out_dir)
+    with progress.phase("training with Keras", total=config.epochs) as phase:
+        network, history = train_network(x_train, y_train, config, x_test=x_test, y_test=y_test,
+                                         validation=validation,
+                                         preprocess=PreprocessSettings(invert=config.invert),
+                                         verbose=verbose, out_dir=out_dir, epoch_done=phase.update)
+        phase.finish(f"{config.shape_text}, {config.epochs} epochs on {len(y_train):,} images, "
+                     f"{len(y_validation):,} for validation")
     network.metrics["data_source"] = data.dataset.record()  # file names and sha256: portable
     network.metrics["data_images"] = len(data.dataset)
     return network, history
+
+
+def train_or_reuse(config: TrainConfig, data: PreparedData, out_dir: Path, *, retrain: bool = False,
+                   verbose: int = 1, progress: Progress | None = None) -> tuple[Network, bool]:
+    """train_held_out, or the network trained before with the same options, data and training code
+    (sb3gen.ml.network_cache; retrain: train anyway, and keep the new one). Writes the training files into
+    out_dir either way; True when the network came from the cache."""
+    from sb3gen.files import write_bytes_atomic
+    from sb3gen.ml import network_cache
+
+    key = network_cache.training_key(config, data.dataset)
+    found = None if retrain else network_cache.load(key, config)
+    if found is not None:
+        network, files = found
+        for name, content in files.items():
+            write_bytes_atomic(Path(out_dir) / name, content)
+        network.metrics["data_source"] = data.dataset.record()  # as train_held_out sets them
+        network.metrics["data_images"] = len(data.dataset)
+        return network, True
+    network, _ = train_held_out(config, data, out_dir=out_dir, verbose=verbose, progress=progress)
+    files = {name: (Path(out_dir) / name).read_bytes() for name in network_cache.TRAINING_FILES
+             if (Path(out_dir) / name).is_file()}
+    try:
+        network_cache.store(key, network, files)
+    except OSError as exc:  # a read-only or full cache folder costs the next build a training, nothing else
+        network_cache.warn(f"could not keep the trained network in {network_cache.cache_folder()} ({exc})")
+    return network, False
 
 
 def train_from_data(config: TrainConfig, data_path: str | Path | None = None, *, n_train: int | None = 600,
@@ -132,7 +174,7 @@ def train_from_data(config: TrainConfig, data_path: str | Path | None = None, *,
     data = prepare_data(data_path, PreprocessSettings(invert=config.invert), n_train=n_train, n_test=n_test,
                         seed=subset_seed, log=log)
     started = time.perf_counter()
-    network, history = train_held_out(config, data, out_dir=out_dir, verbose=verbose, log=log)
+    network, history = train_held_out(config, data, out_dir=out_dir, verbose=verbose)
     seconds = time.perf_counter() - started
     return TrainingRun(data.dataset, data.inputs, data.train_indices, data.test_indices,
                        data.held_out_indices, network, history, seconds, data.evaluate(network))

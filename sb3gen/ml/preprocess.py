@@ -73,10 +73,10 @@ def resize_bilinear(images_float32: np.ndarray, size: int) -> np.ndarray:
     rows = _interpolation(images.shape[1], size)
     cols = _interpolation(images.shape[2], size)
     (y_lo, y_hi, y_lerp), (x_lo, x_hi, x_lerp) = rows, cols
-    top_rows = images[:, y_lo, :]
-    bottom_rows = images[:, y_hi, :]
-    top_left, top_right = top_rows[:, :, x_lo], top_rows[:, :, x_hi]
-    bottom_left, bottom_right = bottom_rows[:, :, x_lo], bottom_rows[:, :, x_hi]
+    # np.take rather than fancy indexing: the same values, several times faster on many images
+    top_rows, bottom_rows = np.take(images, y_lo, axis=1), np.take(images, y_hi, axis=1)
+    top_left, top_right = np.take(top_rows, x_lo, axis=2), np.take(top_rows, x_hi, axis=2)
+    bottom_left, bottom_right = np.take(bottom_rows, x_lo, axis=2), np.take(bottom_rows, x_hi, axis=2)
     x_lerp = x_lerp[np.newaxis, np.newaxis, :]
     y_lerp = y_lerp[np.newaxis, :, np.newaxis]
     # Same operation order as TensorFlow's compute_lerp, each step rounded to float32.

@@ -10,6 +10,7 @@ and seed -> same frames.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -21,38 +22,48 @@ MOUSE_STEP = 5.0  # stage pixels between the mouse positions a drag reports (the
 GEOMETRY = R.Geometry(left=-232, top=158, cell=7)  # the project's pad (sb3gen.project.ui_layout.PAD)
 
 
+# Zhang-Suen's rule as two tables over a pixel's 8 neighbours P2..P9 (clockwise from north, bit k = P(k+2)):
+# whether an ink pixel with those neighbours is removed in the first or the second sub-step.
+RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
+
+
+def _removal_tables() -> tuple[np.ndarray, np.ndarray]:
+    codes = np.arange(256)
+    p2, p3, p4, p5, p6, p7, p8, p9 = ring = [(codes >> k) & 1 for k in range(8)]
+    neighbours = sum(ring)
+    # 0 -> 1 changes going once round
+    transitions = sum((1 - a) & b for a, b in zip(ring, ring[1:] + ring[:1], strict=True))
+    removable = (neighbours >= 2) & (neighbours <= 6) & (transitions == 1)
+    first = removable & ~((p2 & p4 & p6) | (p4 & p6 & p8)).astype(bool)
+    second = removable & ~((p2 & p4 & p8) | (p2 & p6 & p8)).astype(bool)
+    return first, second
+
+
+REMOVE = _removal_tables()
+
+
 def thin(binary: np.ndarray) -> np.ndarray:
     """Zhang-Suen thinning (Zhang & Suen 1984) of a bool image (H, W), or of many at once (N, H, W), to
-    1-pixel-wide lines. Each image thins independently, so a batch gives each image's own result."""
+    1-pixel-wide lines. Each image thins independently (and stops being worked on once a whole pass removes
+    nothing), so a batch gives each image's own result."""
     binary = np.asarray(binary, dtype=bool)
-    image = np.pad(binary, [(0, 0)] * (binary.ndim - 2) + [(1, 1), (1, 1)])
-    height, width = image.shape[-2:]
-
-    def at(d_row: int, d_column: int) -> np.ndarray:  # the neighbour (d_row, d_column) of every pixel
-        return image[..., 1 + d_row:height - 1 + d_row, 1 + d_column:width - 1 + d_column]
-
-    while True:
-        changed = False
-        for step in (0, 1):
-            # P2..P9 clockwise from north
-            p2, p3, p4, p5, p6, p7, p8, p9 = (at(-1, 0), at(-1, 1), at(0, 1), at(1, 1), at(1, 0), at(1, -1),
-                                              at(0, -1), at(-1, -1))
-            ring = [p2, p3, p4, p5, p6, p7, p8, p9]
-            neighbours = np.zeros(p2.shape, np.uint8)
-            transitions = np.zeros(p2.shape, np.uint8)
-            for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
-                neighbours += a
-                transitions += ~a & b
-            if step == 0:
-                keep = (p2 & p4 & p6) | (p4 & p6 & p8)
-            else:
-                keep = (p2 & p4 & p8) | (p2 & p6 & p8)
-            remove = at(0, 0) & (neighbours >= 2) & (neighbours <= 6) & (transitions == 1) & ~keep
-            if remove.any():
-                image[..., 1:-1, 1:-1] &= ~remove
-                changed = True
-        if not changed:
-            return image[..., 1:-1, 1:-1].copy()
+    height, width = binary.shape[-2:]
+    image = np.zeros((int(np.prod(binary.shape[:-2], dtype=np.int64)), height + 2, width + 2), np.uint8)
+    image[:, 1:-1, 1:-1] = binary.reshape(-1, height, width)
+    active = np.arange(len(image))
+    while len(active):
+        part = image[active]
+        changed = np.zeros(len(active), bool)
+        for table in REMOVE:  # each sub-step decides every pixel from the image before it
+            code = np.zeros((len(active), height, width), np.uint8)
+            for bit, (d_row, d_column) in enumerate(RING):
+                code |= part[:, 1 + d_row:height + 1 + d_row, 1 + d_column:width + 1 + d_column] << bit
+            remove = table[code] & (part[:, 1:-1, 1:-1] == 1)
+            part[:, 1:-1, 1:-1][remove] = 0
+            changed |= remove.any(axis=(1, 2))
+        image[active] = part
+        active = active[changed]
+    return image[:, 1:-1, 1:-1].astype(bool).reshape(binary.shape)
 
 
 NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -168,8 +179,56 @@ def redrawn_drawings(images: np.ndarray, seed: int, geometry: R.Geometry = GEOME
     return [draw_on_pad(place(strokes, rng, geometry), geometry) for strokes in digit_strokes(images)]
 
 
+def pen_path(mouse_strokes: list[list[tuple[int, int]]], geometry: R.Geometry) -> R.PenPath:
+    """The pen path R.paint_stroke keeps for these strokes, without painting the pad's cells (only an empty
+    path needs them)."""
+    path = R.PenPath()
+    for stroke in mouse_strokes:
+        last = R.cell_under_mouse(*stroke[0], geometry)
+        if not R.inside(*last):
+            continue  # a press outside the pad draws nothing
+        path.add(*stroke[0], 0)
+        joined = 1
+        for position in stroke[1:]:
+            here = R.cell_under_mouse(*position, geometry)
+            if here != last:
+                last = here
+                if R.inside(*here):
+                    path.add(*position, joined)
+                    joined = 1
+                else:
+                    joined = 0
+    return path
+
+
+def redrawn_copies(images: np.ndarray, seeds: list[int], geometry: R.Geometry = GEOMETRY,
+                   step_done: Callable[[], None] | None = None) -> np.ndarray:
+    """redrawn_frames for each seed, copy after copy: (len(seeds) * N, 28, 28) uint8. The skeletons are
+    traced once, and the frames normalised many at once (sb3gen.ml.redraw_batch, bit for bit the pad's).
+    step_done() after the strokes and after each copy (1 + len(seeds) steps)."""
+    from sb3gen.ml.redraw_batch import normalise_paths
+
+    step_done = step_done or (lambda: None)
+    strokes = digit_strokes(images) if len(seeds) else []
+    step_done()
+    frames = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        placed = [place(digit, rng, geometry) for digit in strokes]
+        paths = [pen_path(mouse, geometry) for mouse in placed]
+        drawn = [k for k, path in enumerate(paths) if path.xs]
+        copy = np.zeros((len(paths), R.SIDE * R.SIDE))
+        copy[drawn] = normalise_paths([paths[k] for k in drawn])
+        for k in sorted(set(range(len(paths))) - set(drawn)):  # nothing landed on the pad: its cells
+            copy[k] = R.normalise(draw_on_pad(placed[k], geometry)[0])
+        frames.append(copy)
+        step_done()
+    joined = np.concatenate(frames) if frames else np.zeros((0, R.SIDE * R.SIDE))
+    return np.clip(np.rint(joined.reshape(-1, R.SIDE, R.SIDE) * 255), 0, 255).astype(np.uint8)
+
+
 def redrawn_frames(images: np.ndarray, seed: int) -> np.ndarray:
     """Every digit redrawn on the pad and normalised like `predict pad` does: (N, 28, 28) uint8, as
     training images (the gray levels rounded to 1/255)."""
-    frames = [R.normalise_drawing(pad, path) for pad, path in redrawn_drawings(images, seed)]
-    return np.clip(np.rint(np.array(frames).reshape(-1, R.SIDE, R.SIDE) * 255), 0, 255).astype(np.uint8)
+    return redrawn_copies(images, [seed])
+
