@@ -26,4 +26,6 @@ fi
 python3 -m sb3gen.vm.install          # npm ci of scratch-vm, scratch-parser, TurboWarp (cached)
 
 python3 -m ruff check .
-python3 -m pytest -q -n "${SB3GEN_TEST_WORKERS:-2}" --durations=15 "$@"
+# loadgroup: the tests of one shared build in one worker (xdist_group, tests/conftest.py); the groups first,
+# in the order conftest gives (no reordering by size)
+python3 -m pytest -q -n "${SB3GEN_TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder --durations=15 "$@"
