@@ -171,10 +171,11 @@ def shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str, make: Cal
 
 
 def run_build(folder: Path, *args: str) -> None:
-    """`sb3gen build ARGS -o folder/mnist.sb3` in a child process; its output goes to folder/build.log. A
-    cache of trained networks, if sb3gen keeps one, starts empty: the build trains here, every run."""
+    """`sb3gen build ARGS -o folder/mnist.sb3` in a child process; its output goes to folder/build.log. It
+    trains here, every run (--retrain), and keeps what it trained out of the user's cache of networks."""
     env = {**os.environ, "SB3GEN_NETWORK_CACHE": str(folder.with_name(f"{folder.name}-network-cache"))}
-    done = subprocess.run([sys.executable, "-m", "sb3gen", "build", *args, "-o", str(folder / "mnist.sb3")],
+    done = subprocess.run([sys.executable, "-m", "sb3gen", "build", *args, "--retrain", "-o",
+                           str(folder / "mnist.sb3")],
                           capture_output=True, text=True, timeout=7200, env=env)  # a hang guard only
     (folder / "build.log").write_text(done.stdout + done.stderr)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
