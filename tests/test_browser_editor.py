@@ -6,7 +6,6 @@ localhost fails the test. Needs node/npm and Debian's chromium (see tests/browse
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,18 +19,14 @@ from sb3gen.project.ui_i18n import texts  # noqa: E402
 from sb3gen.project.ui_layout import PAD  # noqa: E402
 from sb3gen.vm import run_project  # noqa: E402
 
-# A fast build: the browser test is about the editor, not about accuracy.
-FAST_BUILD = ["--epochs", "2", "--train-images", "100", "--test-images", "40"]
 PAD_BOX = {"left": PAD.left, "top": PAD.top, "size": PAD.side * PAD.cell}
 BARS = {"left": L.BARS_LEFT, "top": L.BARS_TOP_Y, "step": L.BARS_STEP, "length": L.BARS_LENGTH}
 
 
 @pytest.fixture(scope="module")
-def fast_sb3(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "mnist.sb3"
-    subprocess.run([sys.executable, "-m", "sb3gen", "build", *FAST_BUILD, "-o", str(out)],
-                   check=True, capture_output=True, text=True, timeout=600)
-    return out
+def fast_sb3(fast_build: Path) -> Path:
+    """A fast build (conftest.FAST_BUILD): the browser test is about the editor, not about accuracy."""
+    return fast_build
 
 
 @pytest.fixture(scope="module")

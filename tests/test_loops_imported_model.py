@@ -49,6 +49,7 @@ def test_article_cnn_runs_and_learns_in_blocks(article_model, engine):
     assert np.array_equal(np.array(run.stage_lists["weights"], dtype=np.float64), flat_weights(trained))
 
 
+@pytest.mark.slow
 def test_fourth_article_cnn_runs_in_blocks_bit_for_bit(tmp_path):
     """The fourth article's CNN (10.9 million multiply-adds): forward in both engines, one training step in
     TurboWarp (17 s of CPU in scratch-vm: left to benchmarks), equal to the reference bit for bit."""

@@ -60,6 +60,7 @@ def test_skeleton_strokes_and_redrawn_frames(digits):
         assert abs((mass.sum(1) @ np.arange(28)) / mass.sum() - 14) < 1.5
 
 
+@pytest.mark.slow
 def test_validation_gets_no_augmented_copy():
     """Copies are made of Keras' training part only: no validation image, nor a copy of one, is trained on."""
     from sb3gen.ml.dataset import Dataset

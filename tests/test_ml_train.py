@@ -35,6 +35,7 @@ def run_command(name: str, argv: list[str]) -> int:
     return module.run(parser.parse_args(argv))
 
 
+@pytest.mark.slow
 def test_training_is_bit_reproducible_and_writes_outputs(mnist, tmp_path):
     x = preprocess(mnist.images[::10])
     y = mnist.labels[::10]
@@ -59,6 +60,7 @@ def test_training_is_bit_reproducible_and_writes_outputs(mnist, tmp_path):
     assert first.metrics["test_accuracy"] == np.mean(keras_probs.argmax(1) == y[400:])
 
 
+@pytest.mark.slow
 def test_train_export_predict_commands(mnist, tmp_path, capsys):
     pick = np.stack([np.flatnonzero(mnist.labels == d)[:60] for d in range(10)], axis=1).ravel()  # 0-9, 0-9..
     np.savez(tmp_path / "mnist.npz", x_train=mnist.images[pick[:500]], y_train=mnist.labels[pick[:500]],

@@ -118,6 +118,7 @@ def test_native_math_equals_the_reference_bit_for_bit(math_mode, activation):
     assert np.array_equal(np.array(run.stage_lists["weights"], dtype=float), reference.weights)
 
 
+@pytest.mark.slow
 def test_block_evaluations_per_multiply_add_meet_the_targets(mnist_inputs):
     """Forward <= 5 and a training step <= 6 evaluations per dense multiply-add (deterministic counts)."""
     images, labels = mnist_inputs

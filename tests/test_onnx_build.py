@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from onnx_models import save, small_cnn
 
 from sb3gen.cli import main
@@ -20,6 +21,7 @@ from sb3gen.scratch import read_sb3
 from sb3gen.vm import run_project
 
 
+@pytest.mark.slow
 def test_build_of_an_onnx_cnn_tests_in_blocks_as_the_reference(tmp_path: Path, capsys) -> None:
     model, _ = small_cnn(seed=8)
     path = save(model, tmp_path, "cnn.onnx")

@@ -94,6 +94,7 @@ def test_unpack_blocks_equal_the_reference_on_real_and_odd_items(engine, mnist_i
     assert sum(float(v) for v in run.snapshots[-1]["Stage"]["lists"]["input"]) == 196
 
 
+@pytest.mark.slow
 def test_decoding_costs_under_a_tenth_of_a_training_step_and_the_passes_meet_their_targets(mnist_images):
     """Deterministic block-evaluation counts on real digits: decoding < 10% of a training step; a training
     step <= 2.0 and a test pass <= 1.7 evaluations per dense multiply-add, decoding included."""

@@ -178,6 +178,7 @@ def test_damaged_zip_bytes_never_crash(worker, tmp_path, data, base) -> None:
     check(worker, path)
 
 
+@pytest.mark.slow
 @settings(**SETTINGS)
 @given(data=st.data(), base=st.sampled_from(sorted(BASES)))
 def test_damaged_project_json_never_crashes(worker, tmp_path, data, base) -> None:

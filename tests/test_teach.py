@@ -65,6 +65,7 @@ def numbers(values: list) -> list[float]:
     return [float(v) for v in values]
 
 
+@pytest.mark.slow
 def test_correcting_a_wrong_answer_makes_predict_return_the_right_digit(world):
     assert len(world["wrong"]) >= 3
     for which in world["wrong"][:3]:
@@ -101,6 +102,7 @@ def test_test_leaves_the_confusion_matrix_the_accuracy_per_digit_and_the_mistake
     assert 0 < len(expected.mistakes) < 50 and expected.confusion.sum() == 100
 
 
+@pytest.mark.slow
 def test_training_on_my_digits_mixes_in_training_images_and_tests_before_and_after(world):
     wrong = world["wrong"][:4]
     my_images, my_labels = world["inputs"][wrong], world["labels"][wrong]
@@ -186,6 +188,7 @@ def test_clicking_a_digits_bar_teaches_it(world, wrong_drawing):
     assert numbers(run.targets["Stage"]["lists"]["pad"]) == pad  # the click drew nothing
 
 
+@pytest.mark.slow
 def test_buttons_test_show_mistakes_views_train_my_digits_and_forget(world, wrong_drawing):
     pad, image, label = wrong_drawing
     t = texts("en")

@@ -134,6 +134,7 @@ def shifted_and_scaled(image: np.ndarray, scale: float, d_row: int, d_column: in
     return out
 
 
+@pytest.mark.slow
 def test_predict_pad_recognises_shifted_and_scaled_digits(world):
     rng = np.random.default_rng(2)
     reference = world["reference"]
@@ -167,6 +168,7 @@ def test_predict_pad_recognises_shifted_and_scaled_digits(world):
     assert with_normalisation > without
 
 
+@pytest.mark.slow
 def test_buttons_during_training_change_nothing_but_the_message(world):
     t = texts("en")
     others = [b.sprite for b in BUTTONS]  # Train too: a second click must not start a second epoch
@@ -234,6 +236,7 @@ def test_drawing_after_a_training_image_starts_a_new_drawing(world):
     assert numbers(drawn["Stage"]["lists"]["input"]) == R.pad_to_input(pad, SETTINGS, path=path)
 
 
+@pytest.mark.slow
 def test_inverted_model_gets_inverted_input_and_sees_its_images_upright(world):
     """Day-2 models were trained on inverted images: `input` is inverted, the pad shows ink as ink."""
     inverted = {**SETTINGS, "invert": True}

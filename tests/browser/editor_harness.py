@@ -6,12 +6,15 @@ shipped with sb3gen. Only `dist/` is unpacked (without source maps)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HARNESS_DIR = Path(__file__).resolve().parent
@@ -38,6 +41,15 @@ def _require(tool: str, hint: str) -> str:
     return found
 
 
+@contextmanager
+def _setup_lock() -> Iterator[None]:
+    """Held while the GUI is fetched or the Node packages installed: parallel test workers (pytest-xdist)
+    wait for the first one instead of unpacking or running `npm ci` into the same folder at once."""
+    with open(Path(tempfile.gettempdir()) / "sb3gen-browser-harness.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def gui_dist() -> Path:
     """The GUI's dist/ folder, fetched on first use into $SB3GEN_SCRATCH_GUI_DIR
     (default ~/.cache/sb3gen/scratch-gui-<version>)."""
@@ -46,6 +58,13 @@ def gui_dist() -> Path:
     dist = root / "dist"
     if (dist / GUI_ENTRY).is_file():
         return dist
+    with _setup_lock():
+        if not (dist / GUI_ENTRY).is_file():  # another worker may have fetched it meanwhile
+            _fetch_gui(root, dist)
+    return dist
+
+
+def _fetch_gui(root: Path, dist: Path) -> None:
     npm = _require("npm", "install Node.js 20+ with npm")
     root.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root.parent, prefix=".scratch-gui-") as tmp:
@@ -63,7 +82,6 @@ def gui_dist() -> Path:
         if dist.exists():
             shutil.rmtree(dist)
         os.replace(unpacked / "package" / "dist", dist)  # appears whole or not at all
-    return dist
 
 
 def node_tools() -> Path:
@@ -73,9 +91,11 @@ def node_tools() -> Path:
     stamp = modules / ".sb3gen-lock"
     if stamp.is_file() and stamp.read_text() == lock.read_text():
         return modules
-    npm = _require("npm", "install Node.js 20+ with npm")
-    _run([npm, "ci", "--no-audit", "--no-fund"], HARNESS_DIR, timeout=600)
-    stamp.write_text(lock.read_text())
+    with _setup_lock():
+        if not (stamp.is_file() and stamp.read_text() == lock.read_text()):
+            npm = _require("npm", "install Node.js 20+ with npm")
+            _run([npm, "ci", "--no-audit", "--no-fund"], HARNESS_DIR, timeout=600)
+            stamp.write_text(lock.read_text())
     return modules
 
 
