@@ -52,6 +52,8 @@ def check_regular(path: str | os.PathLike, what: str = "file") -> os.stat_result
     """The file's stat, or an Sb3genError: missing, a folder, a device, a FIFO or a socket."""
     try:
         info = os.stat(path)
+    except FileNotFoundError:
+        raise Sb3genError(f"{path}: no such file (give the path of a {what})") from None
     except OSError as exc:
         raise Sb3genError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
     if stat.S_ISDIR(info.st_mode):
