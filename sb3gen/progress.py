@@ -7,6 +7,7 @@ did and its seconds.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ from contextlib import contextmanager
 from typing import TextIO
 
 REDRAW_SECONDS = 0.1  # at most ten redraws a second on a terminal
+# A finished phase's line in a log ("copies: ... (8.6 s)"): what a refusal may follow, so a caller reading
+# stderr can tell the phases done before it from the one line of the refusal itself.
+PHASE_LINE = re.compile(r".*\(\d+\.\d s(, \d+\.\d s CPU)?\)$")
 
 
 class Phase:

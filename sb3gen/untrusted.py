@@ -53,7 +53,7 @@ def check_regular(path: str | os.PathLike, what: str = "file") -> os.stat_result
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise Sb3genError(f"{path}: no such file (give the path of a {what})") from None
+        raise Sb3genError(f"{path}: cannot read the {what}: no such file") from None
     except OSError as exc:
         raise Sb3genError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
     if stat.S_ISDIR(info.st_mode):
