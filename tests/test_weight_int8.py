@@ -74,3 +74,20 @@ def test_int8_shrinks_project_json_and_ships_empty_weights():
                                               layer_kinds.mlp_specs(SIZES, "sigmoid"))))
     float_weight_bytes = sizes[False] - sizes[True]
     assert float_weight_bytes > 2 * 17 * len(weights) * 0.8  # two float lists of ~17-20 bytes an item gone
+
+
+def test_an_int8_build_reports_both_and_passes_verify(tmp_path, capsys):
+    from sb3gen.cli import main
+
+    output = tmp_path / "mnist.sb3"
+    code = main(["build", "--preset", "day2", "--epochs", "2", "--train-images", "200", "--test-images", "50",
+                 "--weight-int8", "-o", str(output)])
+    text = capsys.readouterr()
+    assert code == 0, text.err
+    line = next(x for x in text.out.splitlines() if x.startswith("int8 weights: project.json "))
+    assert "float (3 digits)" in line and "held-out accuracy float " in line and ", drop " in line
+    assert "int8 weights, math" in text.out
+    code = main(["verify", str(output)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "5 of 5 checks passed" in text and "bit-identical" in text
