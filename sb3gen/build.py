@@ -65,10 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                            "(17 = exact; default: %(default)s); the reference, verify and "
                                            "the accuracy figures use the rounded weights")
     project.add_argument("--weight-int8", action="store_true",
-                         help="ship the weights as 8-bit integer codes with one scale per layer (round(w / scale), "
-                              "scale = max|w| / 127), decoded in blocks at the green flag; the reference, verify "
-                              "and the figures use the decoded weights, and the report compares the float "
-                              "build's project.json size and held-out accuracy")
+                         help="ship the weights as 8-bit integer codes with one scale per layer "
+                              "(round(w / scale), scale = max|w| / 127), decoded in blocks at the green "
+                              "flag; the reference, verify and the figures use the decoded weights, and the "
+                              "report compares the float build's project.json size and held-out accuracy")
     options.add_output(parser, "the .sb3 to write; the side files go next to it (default: %(default)s)",
                        default=DEFAULT_OUTPUT)
     parser.add_argument("--html", action="store_true",
@@ -270,8 +270,9 @@ def int8_float_figures(net, data, inputs, dataset, train_idx, test_idx, args, pr
             plain.weights = round_weights(net.weights, args.weight_digits)
         accuracy = data.evaluate(plain).accuracy
         scratch = reference_accuracy(plain, inputs[test_idx], dataset.labels[test_idx], args)
-        _, project_json = compile_network(plain, inputs[train_idx], dataset.labels[train_idx], inputs[test_idx],
-                                          dataset.labels[test_idx], math=args.math, lang=args.lang,
+        _, project_json = compile_network(plain, inputs[train_idx], dataset.labels[train_idx],
+                                          inputs[test_idx], dataset.labels[test_idx], math=args.math,
+                                          lang=args.lang,
                                           learning_rate=args.scratch_learning_rate,
                                           learning_rate_decay=args.scratch_learning_rate_decay,
                                           test_accuracy=scratch)

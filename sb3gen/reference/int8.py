@@ -1,5 +1,5 @@
-"""--weight-int8: the shipped weights as 8-bit integer codes with one scale per layer, and the decode the blocks
-run (templates/network/weights.sb, `decode the int8 weights`), mirrored bit for bit.
+"""--weight-int8: the shipped weights as 8-bit integer codes with one scale per layer, and the decode the
+blocks run (templates/network/weights.sb, `decode the int8 weights`), mirrored bit for bit.
 
 Each layer's segment of the flat weights (its weights and its biases) gets scale = max|w| / 127 (1.0 for an
 all-zero segment) and codes round(w / scale) clipped to -127..127. The blocks decode a weight as one
@@ -27,7 +27,7 @@ def segments(starts: list[int], total: int) -> list[int]:
     bounds = sorted(set(int(s) for s in starts)) + [int(total)]
     if bounds[0] != 0:
         raise ValueError("the first weighted layer must start the flat weights")
-    return [b - a for a, b in zip(bounds, bounds[1:])]
+    return [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def quantize(weights: np.ndarray, counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
