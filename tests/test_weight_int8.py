@@ -103,3 +103,30 @@ def test_the_loop_engine_refuses_int8_by_name(tmp_path, capsys):
     code = main(["build", "--model", str(model), "--weight-int8", "-o", str(tmp_path / "out.sb3")])
     assert code == 2
     assert "--weight-int8 is for the unrolled engine's networks" in capsys.readouterr().err
+
+
+def test_verify_refuses_malformed_int8_lists(tmp_path, capsys):
+    import io
+    import json
+    import zipfile
+
+    from sb3gen.cli import main
+
+    weights, train, test = small_network()
+    project = build_network_project(SIZES, "sigmoid", weights, *train, *test, int8=True)
+    sb3 = pack_sb3(compile_project(project))
+    with zipfile.ZipFile(io.BytesIO(sb3)) as source:
+        files = {name: source.read(name) for name in source.namelist()}
+    project = json.loads(files["project.json"])
+    for entry in project["targets"][0]["lists"].values():
+        if entry[0] == "int8 weights":
+            entry[1][0] = entry[1][0][:-2]  # one weight short
+    files["project.json"] = json.dumps(project).encode()
+    path = tmp_path / "bad.sb3"
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in files.items():
+            target.writestr(name, data)
+    code = main(["verify", str(path)])
+    text = capsys.readouterr()
+    assert code == 2, text.out + text.err
+    assert "the int8 weight lists are malformed" in text.out + text.err
