@@ -103,10 +103,6 @@ def run(args: argparse.Namespace) -> int:
 
         refusal = old_engine_refusal(args)
         if refusal is not None:
-            if args.weight_int8:
-                raise Sb3genError("--weight-int8 is for the unrolled engine's networks; this model needs the "
-                                  f"loop engine ({refusal or 'an ONNX model'}), which ships float weights "
-                                  "(--weight-digits)")
             return run_loop_build(args, refusal)
     config = preset_config(args.preset,
         layer_sizes=parse_layer_sizes(args.layers) if args.layers else None,

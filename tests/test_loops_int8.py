@@ -50,3 +50,26 @@ def test_int8_loop_project_decodes_trains_and_tests_as_the_reference(engine):
     trained, loss = reference.train_epoch(decoded, decoded_train, train_labels, plan)
     assert np.array_equal(np.array(run.stage_lists["weights"], dtype=np.float64), flat_weights(trained))
     assert float(run.stage_variables["loss"]) == loss
+
+
+@pytest.mark.slow
+def test_an_int8_keras_model_build_reports_both_and_passes_verify(tmp_path, capsys):
+    from sb3gen.cli import main
+    from sb3gen.ml.keras_model import import_keras
+    from sb3gen.verify import verify_file
+
+    keras = import_keras()
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input(shape=(196,)), keras.layers.Dense(8, activation="tanh"),
+                              keras.layers.Dense(10)])
+    model_path = tmp_path / "tanh.keras"
+    model.save(model_path)
+    out = tmp_path / "out" / "tanh.sb3"
+    assert main(["build", "--model", str(model_path), "--train-images", "10", "--test-images", "12",
+                 "--weight-int8", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    line = next(x for x in printed.splitlines() if x.startswith("int8 weights: project.json "))
+    assert "float (3 digits)" in line and ", drop " in line
+    assert "(int8 codes with a scale per layer)" in printed
+    checks = verify_file(out, images=6, log=lambda *_: None)
+    assert [c.number for c in checks if c.passed] == [1, 2, 3, 4]

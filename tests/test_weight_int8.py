@@ -95,16 +95,6 @@ def test_an_int8_build_reports_both_and_passes_verify(tmp_path, capsys):
     assert "5 of 5 checks passed" in text and "bit-identical" in text
 
 
-def test_the_loop_engine_refuses_int8_by_name(tmp_path, capsys):
-    from sb3gen.cli import main
-
-    model = tmp_path / "model.onnx"
-    model.write_bytes(b"")
-    code = main(["build", "--model", str(model), "--weight-int8", "-o", str(tmp_path / "out.sb3")])
-    assert code == 2
-    assert "--weight-int8 is for the unrolled engine's networks" in capsys.readouterr().err
-
-
 def test_verify_refuses_malformed_int8_lists(tmp_path, capsys):
     import io
     import json

@@ -78,11 +78,12 @@ def decode_codes(items: list, symbols: list[str], count: int) -> np.ndarray:
     return codes
 
 
-def from_lists(lists: dict) -> np.ndarray:
-    """The weights an int8 project decodes to, from its stage lists (verify)."""
+def from_lists(lists: dict, symbols: str = "symbols") -> np.ndarray:
+    """The weights an int8 project decodes to, from its stage lists (verify); `symbols`: the list of the 64
+    symbols (a loop project's is `int8 symbols`)."""
     counts = [int(c) for c in lists["scale counts"]]
     scales = np.array(lists["weight scales"], dtype=np.float64)
     if len(counts) != scales.size or any(c < 0 for c in counts):
         raise ValueError("`weight scales` and `scale counts` differ in length")
-    codes = decode_codes(lists["int8 weights"], [str(s) for s in lists["symbols"]], sum(counts))
+    codes = decode_codes(lists["int8 weights"], [str(s) for s in lists[symbols]], sum(counts))
     return decode(codes, scales, counts)
