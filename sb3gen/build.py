@@ -64,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          metavar="N", help="round the shipped weights to N significant digits, 3-17 "
                                            "(17 = exact; default: %(default)s); the reference, verify and "
                                            "the accuracy figures use the rounded weights")
+    project.add_argument("--weight-int8", action="store_true",
+                         help="ship the weights as 8-bit integer codes with one scale per layer "
+                              "(round(w / scale), scale = max|w| / 127), decoded in blocks at the green "
+                              "flag; the reference, verify and the figures use the decoded weights, and the "
+                              "report compares the float build's project.json size and held-out accuracy")
     options.add_output(parser, "the .sb3 to write; the side files go next to it (default: %(default)s)",
                        default=DEFAULT_OUTPUT)
     parser.add_argument("--html", action="store_true",
@@ -145,7 +150,15 @@ def run(args: argparse.Namespace) -> int:
             if cached:
                 print(f"network {config.shape_text}: trained before with the same options and data "
                       "(--retrain to train again)", file=sys.stderr)
-        if args.weight_digits < EXACT_DIGITS:
+        int8_comparison = None
+        if args.weight_int8:  # the float build's figures first (its --weight-digits rounding), then int8
+            int8_comparison = int8_float_figures(net, data, inputs, dataset, train_idx, test_idx, args,
+                                                 progress)
+            from sb3gen.project.network import int8_weights
+
+            net.weights = int8_weights(net.weights, net.layers)
+            net.metrics["weight_int8"] = True
+        elif args.weight_digits < EXACT_DIGITS:
             net.weights = round_weights(net.weights, args.weight_digits)
             net.metrics["weight_digits"] = args.weight_digits
         record = dataset.record()  # file names and sha256: the records are portable
@@ -159,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
                                                 inputs[test_idx], dataset.labels[test_idx], math=args.math,
                                                 lang=args.lang, learning_rate=args.scratch_learning_rate,
                                                 learning_rate_decay=args.scratch_learning_rate_decay,
-                                                test_accuracy=scratch_accuracy)
+                                                test_accuracy=scratch_accuracy, int8=args.weight_int8)
             phase.finish(f"{len(sb3):,} bytes")
         out.write_bytes(args.output.name, sb3)
         page = None
@@ -177,11 +190,14 @@ def run(args: argparse.Namespace) -> int:
     shape = f"{net.shape_text} {net.hidden_activation}" if net.is_mlp else net.shape_text
     print(f"network {shape}")
     digits = f"weights rounded to {args.weight_digits} digits, " if args.weight_digits < EXACT_DIGITS else ""
+    digits = "int8 weights, " if args.weight_int8 else digits
     print(f"accuracy {evaluation.summary()}; in Scratch (the reference, {digits}math {args.math}) "
           f"{scratch_accuracy:.1f}% on the project's {len(test_idx):,} test images")
     if args.verbose:
         print("\n".join(evaluation.text().splitlines()[1:]))  # per digit and the confusion matrix
     print(size_report(project_json, sb3))
+    if int8_comparison is not None:
+        print(int8_report(int8_comparison, project_json, evaluation))
     html = f", {page_path(args.output)} ({page:,} bytes)" if page is not None else ""
     others = [n for n in written if n not in (args.output.name, page_path(args.output).name)]
     print(f"wrote {args.output} ({len(sb3):,} bytes){html}, {', '.join(others)} in {args.output.parent}")
@@ -225,7 +241,7 @@ def load_network(args: argparse.Namespace):
 
 def compile_network(net, train_images, train_labels, test_images, test_labels, *, math: str, lang: str,
                     learning_rate: float | None, learning_rate_decay: float | None = None,
-                    test_accuracy: float | None = None) -> tuple[bytes, dict]:
+                    test_accuracy: float | None = None, int8: bool = False) -> tuple[bytes, dict]:
     """The .sb3 bytes (limits checked by the packer) and its project.json. learning_rate None: the rates of
     the network's kind (sb3gen.project.network.SCRATCH_TRAINING)."""
     from sb3gen.project import build_network_project
@@ -235,9 +251,46 @@ def compile_network(net, train_images, train_labels, test_images, test_labels, *
     project = build_network_project(net.layer_sizes, net.hidden_activation, net.weights, train_images,
                                     train_labels, test_images, test_labels, math=math, lang=lang,
                                     learning_rate=learning_rate, ui_settings=net.preprocess.to_dict(),
-                                    test_accuracy=test_accuracy, layers=net.layers, **decay)
+                                    test_accuracy=test_accuracy, layers=net.layers, int8=int8, **decay)
     compiled = compile_project(project)
     return pack_sb3(compiled), compiled.project_json
+
+
+def int8_float_figures(net, data, inputs, dataset, train_idx, test_idx, args, progress) -> dict:
+    """The float build's project.json size and held-out accuracy (its --weight-digits rounding), for the
+    --weight-int8 report. The int8 codes are made from the unrounded weights."""
+    import copy
+
+    from sb3gen.ml.network import EXACT_DIGITS, round_weights
+    from sb3gen.scratch.packer import project_json_bytes
+
+    with progress.phase("the float build, for comparison") as phase:
+        plain = copy.copy(net)
+        if args.weight_digits < EXACT_DIGITS:
+            plain.weights = round_weights(net.weights, args.weight_digits)
+        accuracy = data.evaluate(plain).accuracy
+        scratch = reference_accuracy(plain, inputs[test_idx], dataset.labels[test_idx], args)
+        _, project_json = compile_network(plain, inputs[train_idx], dataset.labels[train_idx],
+                                          inputs[test_idx], dataset.labels[test_idx], math=args.math,
+                                          lang=args.lang,
+                                          learning_rate=args.scratch_learning_rate,
+                                          learning_rate_decay=args.scratch_learning_rate_decay,
+                                          test_accuracy=scratch)
+        size = len(project_json_bytes(project_json))
+        phase.finish(f"project.json {size:,} bytes")
+    digits = f"{args.weight_digits} digits" if args.weight_digits < EXACT_DIGITS else "exact"
+    return {"size": size, "accuracy": accuracy, "digits": digits}
+
+
+def int8_report(float_figures: dict, project_json: dict, evaluation) -> str:
+    """The fourth article's table: float and int8 project.json sizes, held-out accuracy and the drop."""
+    from sb3gen.scratch.packer import project_json_bytes
+
+    size = len(project_json_bytes(project_json))
+    a, b = 100 * float_figures["accuracy"], 100 * evaluation.accuracy
+    return (f"int8 weights: project.json {size:,} bytes, float ({float_figures['digits']}) "
+            f"{float_figures['size']:,} bytes ({float_figures['size'] / size:.2f}x); held-out accuracy "
+            f"float {a:.2f}%, int8 {b:.2f}%, drop {a - b:.2f} points")
 
 
 def reference_accuracy(net, test_images, test_labels, args: argparse.Namespace) -> float:

@@ -61,6 +61,7 @@ class ProjectData:
     test_images: np.ndarray
     test_labels: np.ndarray
     layer_specs: list | None = None  # from the `layer kinds` list; None: dense layers of layer_sizes
+    int8: bool = False  # --weight-int8: `weights` ships empty and `restore weights` decodes `int8 weights`
 
     @property
     def layers(self) -> list:
@@ -207,6 +208,14 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
     from sb3gen import layers as layer_kinds
 
     sizes = check_lists(lists, label)  # lengths and types, before any of them sizes an allocation
+    int8_project = "int8 weights" in lists and not lists["weights"]
+    if int8_project:  # the weights the blocks decode (sb3gen.reference.int8), bit for bit
+        from sb3gen.reference import int8
+
+        try:
+            lists = dict(lists, weights=int8.from_lists(lists).tolist())
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            raise Sb3genError(f"{label}: the int8 weight lists are malformed ({exc})") from None
     try:
         n_inputs = sizes[0]
         specs = [layer_kinds.spec_from_text(t) for t in lists["layer kinds"]] if "layer kinds" in lists \
@@ -228,7 +237,7 @@ def read_interface(project_json: dict, label: str) -> ProjectData:
             train_labels=np.array(lists["train labels"], dtype=np.int64),
             test_images=unpack_all(lists["test images"], symbols, n_inputs),
             test_labels=np.array(lists["test labels"], dtype=np.int64),
-            layer_specs=specs,
+            layer_specs=specs, int8=int8_project,
         )
     except (ValueError, TypeError, IndexError, OverflowError) as exc:
         raise Sb3genError(f"{label}: the network lists are malformed ({exc})") from None
@@ -341,6 +350,10 @@ def run_in_vm(path: Path, data: ProjectData, engine: str, images: int) -> VmRun:
         {"set_list": "train labels", "values": [int(v) for v in data.train_labels]},
         {"set_list": "test images", "values": data.test_codes},
         {"set_list": "test labels", "values": [int(v) for v in data.test_labels]}]
+    if data.int8:  # the blocks decode the int8 weights (as at the green flag); the checks then see them
+        actions += [{"broadcast": "restore weights"},
+                    {"set_variable": "LEARNING_RATE", "value": data.learning_rate},
+                    {"set_variable": "epoch", "value": data.epoch}]
     for code in data.test_codes[:images]:
         actions += [{"set_variable": "packed image", "value": code}, {"broadcast": "unpack"},
                     {"broadcast": "predict"}, {"read": True}]

@@ -15,11 +15,12 @@ import numpy as np
 
 from sb3gen.errors import Sb3genError
 from sb3gen.kinds import Layer
-from sb3gen.loops.description import LIST_NAME, describe_layers
+from sb3gen.loops.description import LIST_NAME, describe_layers, read_layers
 from sb3gen.loops.plan import flat_weights, plan_network
 from sb3gen.loops.project import network_sprite
 from sb3gen.project import ui
 from sb3gen.project.comments import COMMENTS
+from sb3gen.project.image_codec import SYMBOLS
 from sb3gen.project.inputs import BINARY14, InputFormat
 from sb3gen.project.network import (
     CHUNK_IMAGES,
@@ -28,12 +29,15 @@ from sb3gen.project.network import (
     MY_DIGITS_EPOCHS,
     STEPS_PER_CORRECTION,
 )
+from sb3gen.reference import int8 as int8_codec
 from sb3gen.reference import schedule
 from sb3gen.scratch import Project, Stage, render_template
 
 PASSES_TEMPLATE = "loops/passes.sb"
 PASS_VARIABLES = ("position", "image", "swap with", "swapped", "correct", "seconds", "start time",
                   "chunk size", "images to do", "my digit", "cell", "digit", "images of digit")
+INT8_SYMBOLS = "int8 symbols"  # the 64 symbols (image_codec.SYMBOLS): a grey project has no `symbols`
+INT8_VARIABLES = ("int8 item", "int8 symbol", "int8 layer", "int8 high", "int8 low", "int8 code")
 DEFAULT_LEARNING_RATE = 0.01  # going on from trained weights: small steps keep what they learned
 DEFAULT_RANDOM_START_RATE = 0.05  # after `randomize weights` (He weights, relu MLP: project/network.py)
 DEFAULT_TEACHING_RATE = 0.05
@@ -56,10 +60,12 @@ def loop_project(
     ui_settings: dict[str, Any] | None = None,
     test_accuracy: float | None = None,
     with_ui: bool = True,
+    int8: bool = False,
 ) -> Project:
     """Images are (N, n_inputs) arrays in the input format's values (binary: 0/1; grey: 0..1).
     The input format (sb3gen.project.inputs) gives `load image (code) into input` and `store input as image
-    code` (a correction's drawing kept in `my digits`)."""
+    code` (a correction's drawing kept in `my digits`). `int8`: ship the weights as int8 codes and per-layer
+    scales (sb3gen.reference.int8), decoded at the green flag; the blocks then run int8_layers(layers)."""
     fmt = input_format
     if layers[0].n_in != fmt.n_inputs:
         raise Sb3genError(f"the network takes {layers[0].n_in} inputs; the input format {fmt.name!r} gives "
@@ -70,7 +76,8 @@ def loop_project(
     first_activation = str(layers[0].config.get("activation", "linear"))
     stage = Stage()
     stage.lists.update({
-        "weights": list(weights), "shipped weights": list(weights), LIST_NAME: describe_layers(layers),
+        "weights": [] if int8 else list(weights), "shipped weights": [] if int8 else list(weights),
+        LIST_NAME: describe_layers(layers),
         "layer sizes": [layers[0].n_in, *(layer.n_out for layer in layers if layer.kind == "dense")],
         "activations": [],
         "train images": fmt.encode(train_images), "train labels": _labels(train_labels, len(train_images)),
@@ -78,6 +85,12 @@ def loop_project(
         "probabilities": [], "predictions": [],
         "order": [], "my digits": [], "my labels": [], "confusion": [], "digit accuracy": [], "mistakes": [],
     })
+    if int8:
+        counts = int8_counts(layers)
+        codes, scales = int8_codec.quantize(np.array(weights, dtype=np.float64), counts)
+        stage.lists.update({"int8 weights": int8_codec.encode_codes(codes, SYMBOLS),
+                            "weight scales": [float(s) for s in scales], "scale counts": counts,
+                            INT8_SYMBOLS: list(SYMBOLS)})
     stage.variables.update({
         "accuracy": 0 if test_accuracy is None else test_accuracy, "loss": 0, "epoch": 0, "prediction": 0,
         "LEARNING_RATE": float(learning_rate), "LEARNING_RATE_DECAY": float(learning_rate_decay),
@@ -93,15 +106,28 @@ def loop_project(
     if with_ui:  # the pad draws into `input` in the input format's form (binary14 or grey28)
         settings = {**(ui_settings or {}), "input_format": fmt.name, "weight_stride": _weight_stride(layers)}
         ui.add_ui(project, settings=settings, lang=lang)
-    sprite.variables.update({name: 0 for name in PASS_VARIABLES})
+    sprite.variables.update({name: 0 for name in PASS_VARIABLES + (INT8_VARIABLES if int8 else ())})
     planned = plan_network(layers)
     context = {"c": COMMENTS[lang], "chunk": CHUNK_IMAGES, "layers": planned,
                "out_lists": [item.context.out_list for item in planned],
                "learning_rate": repr(float(learning_rate)),
-               "random_start_rate": repr(float(random_start_rate)), "n_inputs": fmt.n_inputs}
+               "random_start_rate": repr(float(random_start_rate)), "n_inputs": fmt.n_inputs, "int8": int8}
     sprite.add_scripts(render_template(PASSES_TEMPLATE, **context), PASSES_TEMPLATE)
     project.sprites.append(sprite)  # last: the editor opens on a small UI sprite
     return project
+
+
+def int8_counts(layers: Sequence[Layer]) -> list[int]:
+    """Weights per int8 scale: one per layer with params, in `weights` order."""
+    return [int(layer.param_count) for layer in layers if layer.param_count]
+
+
+def int8_layers(layers: Sequence[Layer]) -> list[Layer]:
+    """The layers an --weight-int8 loop project runs: params decoded from the int8 codes, bit for bit."""
+    counts = int8_counts(layers)
+    flat = flat_weights(layers).astype(np.float64)
+    decoded = int8_codec.decode(*int8_codec.quantize(flat, counts), counts)
+    return read_layers(describe_layers(layers), decoded, "--weight-int8")
 
 
 def _weight_stride(layers: Sequence[Layer]) -> int:

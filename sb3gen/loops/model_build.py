@@ -123,7 +123,8 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
     outputs = OutputSet(args.output.parent, main=args.output.name, option="-o", example="mnist.sb3")
     with outputs as out:  # an output that cannot be written is refused before any work
         try:
-            layers = rounded(loop_layers(Path(args.model)), args.weight_digits)
+            raw = loop_layers(Path(args.model))
+            layers = rounded(raw, args.weight_digits)
             fmt = input_format_for(layers)
             check_weight_sizes(layers)
         except ProblemReport as loop_refusal:  # its problems stay one line each
@@ -149,11 +150,24 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
         train = model_images(fmt, dataset.images[train_idx])
         test = model_images(fmt, dataset.images[test_idx])
         _, accuracy = reference.test(layers, test, dataset.labels[test_idx])
-        print(f"accuracy in Scratch (reference) {accuracy:.1f}% on the project's {len(test_idx):,} test "
-              "images")
-        project = loop_project(layers, train, dataset.labels[train_idx], test, dataset.labels[test_idx],
-                               input_format=fmt, lang=args.lang, test_accuracy=accuracy)
-        sb3 = pack_sb3(compile_project(project))  # refuses what is over the website's limits
+        int8 = getattr(args, "weight_int8", False)
+        comparison = None
+        if int8:  # the float project's size and accuracy, then the int8 one's (codes: the unrounded params)
+            from sb3gen.loops.app import int8_layers
+            from sb3gen.scratch.packer import project_json_bytes
+
+            plain = loop_project(layers, train, dataset.labels[train_idx], test, dataset.labels[test_idx],
+                                 input_format=fmt, lang=args.lang, test_accuracy=accuracy)
+            comparison = (len(project_json_bytes(compile_project(plain).project_json)), accuracy)
+            layers = int8_layers(raw)
+            _, accuracy = reference.test(layers, test, dataset.labels[test_idx])
+        print(f"accuracy in Scratch (reference{', int8 weights' if int8 else ''}) {accuracy:.1f}% on the "
+              f"project's {len(test_idx):,} test images")
+        project = loop_project(raw if int8 else layers, train, dataset.labels[train_idx], test,
+                               dataset.labels[test_idx], input_format=fmt, lang=args.lang,
+                               test_accuracy=accuracy, int8=int8)
+        compiled = compile_project(project)
+        sb3 = pack_sb3(compiled)  # refuses what is over the website's limits
         out.write_bytes(args.output.name, sb3)
         if getattr(args, "html", False):
             from sb3gen.html_page import make_page, page_path
@@ -161,7 +175,17 @@ def run_loop_build(args: argparse.Namespace, refusal: str) -> int:
 
             out.write_bytes(page_path(args.output).name, make_page(sb3, texts(args.lang)["title"]))
     weights = sum(layer.param_count for layer in layers)
+    stored = "int8 codes with a scale per layer" if comparison is not None else \
+        f"{args.weight_digits} significant digits"
     print(f"wrote {args.output} ({len(sb3):,} bytes): {weights:,} weights in the list `weights` "
-          f"({args.weight_digits} significant digits), "
-          f"{len(train_idx):,} training and {len(test_idx):,} test images ({fmt.name})")
+          f"({stored}), {len(train_idx):,} training and {len(test_idx):,} test images ({fmt.name})")
+    if comparison is not None:
+        from sb3gen.scratch.packer import project_json_bytes
+
+        size, float_accuracy = comparison
+        int8_size = len(project_json_bytes(compiled.project_json))
+        print(f"int8 weights: project.json {int8_size:,} bytes, float ({args.weight_digits} digits) "
+              f"{size:,} bytes ({size / int8_size:.2f}x); accuracy on the project's {len(test_idx):,} test "
+              f"images float {float_accuracy:.2f}%, int8 {accuracy:.2f}%, drop "
+              f"{float_accuracy - accuracy:.2f} points")
     return 0

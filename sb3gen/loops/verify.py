@@ -39,6 +39,11 @@ def is_loop_project(project_json: dict) -> bool:
     return any(isinstance(entry, list) and entry[:1] == [LIST_NAME] for entry in lists.values())
 
 
+def is_int8(lists: dict) -> bool:
+    """--weight-int8: `weights` ships empty, `int8 weights` holds the codes."""
+    return "int8 weights" in lists and not lists.get("weights")
+
+
 @dataclass
 class LoopData:
     layers: list[Layer]
@@ -63,7 +68,12 @@ def read_loop_project(project_json: dict, label: str, images: int | None) -> Loo
     try:
         lists = {name: values for name, values in stage["lists"].values()}
         variables = {name: value for name, value, *_ in stage["variables"].values()}
-        weights = np.array([float(w) for w in lists["weights"]], dtype=np.float64)
+        if is_int8(lists):  # the weights `decode the int8 weights` makes (sb3gen.reference.int8)
+            from sb3gen.reference import int8
+
+            weights = int8.from_lists(lists, "int8 symbols")
+        else:
+            weights = np.array([float(w) for w in lists["weights"]], dtype=np.float64)
         layers = read_layers(lists[LIST_NAME], weights, label)
         n = layers[0].n_in
         fmt = GREY28 if all(name in lists for name in GREY_TABLES) else binary(round(n ** 0.5))
@@ -91,6 +101,10 @@ def verify_loop_project(path: Path, project_json: dict, *, engine: str, images: 
     actions: list[dict[str, Any]] = [
         {"set_list": name, "values": data.lists[name]}
         for name in ("train images", "train labels", "test images", "test labels")]
+    if is_int8(data.lists):  # decoded in blocks, as at the green flag; the rate and epoch as shipped
+        actions += [{"broadcast": "restore weights"},
+                    {"set_variable": "LEARNING_RATE", "value": data.variables["LEARNING_RATE"]},
+                    {"set_variable": "epoch", "value": data.variables["epoch"]}]
     for code in data.lists["test images"][:shown]:
         actions += [{"set_variable": "packed image", "value": code}, {"broadcast": "unpack"},
                     {"broadcast": "predict"}, {"read": True}]

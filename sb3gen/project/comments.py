@@ -112,6 +112,10 @@ COMMENTS: dict[str, dict[str, str]] = {
         "hat_forget": "empty my digits and my labels (the weights keep what they learned)",
         "hat_restore": "the trained weights back (from shipped weights); epoch 0 and its learning rate",
         "hat_randomize": "random weights, to learn from scratch; epoch 0 and a larger learning rate",
+        "decode_int8": "weights = code x scale: each weight is two symbols of int8 weights (code + 127 = "
+                       "64 x first + second, symbol values from symbols), each layer has its scale in "
+                       "weight scales for as many weights as scale counts says",
+        "flag_int8": "int8 weights ship empty weights: decode them once, at the green flag",
     },
     "ja": {
         "exp_tables": "result = e^x（expテーブルから読む。xは-10〜10、0.001刻み、範囲外は端の値）",
@@ -216,5 +220,9 @@ COMMENTS: dict[str, dict[str, str]] = {
         "hat_forget": "my digits と my labels を空にする（重みは学んだまま）",
         "hat_restore": "学習済みの重みに戻す（shipped weights から）。epoch は0、学習率も元に",
         "hat_randomize": "ランダムな重み。最初から学習するため。epoch は0、学習率は大きめに",
+        "decode_int8": "重み = コード x スケール。重みは int8 weights の2文字（コード + 127 = "
+                       "64 x 1文字目 + 2文字目、値は symbols から）。層ごとのスケールは weight scales、"
+                       "その数は scale counts",
+        "flag_int8": "int8 の重みは weights が空で届く。緑の旗で一度だけ復元する",
     },
 }

@@ -19,7 +19,7 @@ from sb3gen.project.comments import COMMENTS
 from sb3gen.project.image_codec import SYMBOLS, encode_images
 from sb3gen.project.plan import KIND_VARIABLES, LayerPlan, plan_layers
 from sb3gen.project.ui_i18n import LANGUAGES
-from sb3gen.reference import packed, schedule, tables
+from sb3gen.reference import int8, packed, schedule, tables
 from sb3gen.reference.network import MATH_MODES, NATIVE_LOG_FLOOR
 from sb3gen.scratch import Costume, Project, Sprite, Stage, render_template
 
@@ -133,6 +133,7 @@ def build_network_project(
     ui_settings: dict[str, Any] | None = None,
     test_accuracy: float | None = None,
     layers: list[Layer] | None = None,
+    int8: bool = False,
 ) -> Project:
     """The whole project: stage lists/variables pre-filled, Network sprite scripts, and the UI if available.
 
@@ -160,9 +161,10 @@ def build_network_project(
     n_inputs = int(layer_sizes[0])
     weights_list = [float(w) for w in np.asarray(weights, dtype=np.float64).ravel()]
     stage = Stage()
+    int8_lists = _int8_lists(weights_list, plans) if int8 else None
     stage.lists.update({
-        "weights": list(weights_list),
-        "shipped weights": list(weights_list),
+        "weights": [] if int8 else list(weights_list),
+        "shipped weights": [] if int8 else list(weights_list),
         "layer sizes": [int(n) for n in layer_sizes],
         "activations": [],
         "train images": _packed(train_images, n_inputs, "train images"),
@@ -180,6 +182,8 @@ def build_network_project(
         "digit accuracy": [],
         "mistakes": [],
     })
+    if int8_lists is not None:
+        stage.lists.update(int8_lists)
     if not layer_kinds.is_dense_only(layers):  # MLP projects stay as they were: dense is the default
         stage.lists["layer kinds"] = [layer_kinds.layer_text(layer) for layer in layers]
     if math == "tables":
@@ -202,12 +206,12 @@ def build_network_project(
     # The editor opens on the first sprite: a small UI sprite loads in seconds, the 4,000-block Network
     # sprite's scripts took 16-52 s to lay out in the browser test.
     project.sprites.append(network_sprite(plans, n_inputs, math=math, lang=lang, learning_rate=learning_rate,
-                                          random_start_rate=random_start_rate))
+                                          random_start_rate=random_start_rate, int8=int8))
     return project
 
 
 def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: str, learning_rate: float,
-                   random_start_rate: float) -> Sprite:
+                   random_start_rate: float, int8: bool = False) -> Sprite:
     sprite = Sprite(name=NETWORK_SPRITE, visible=False, x=200, y=150, hats_first=True)
     sprite.costumes.append(Costume.svg("network", _ICON))
     names = list(_SPRITE_SCALARS)
@@ -221,7 +225,8 @@ def network_sprite(layers: list[LayerPlan], n_inputs: int, *, math: str, lang: s
     for layer in layers:
         sprite.lists.update(layer.lists)
     context = template_context(layers, n_inputs, math=math, lang=lang)
-    context.update(learning_rate=repr(float(learning_rate)), random_start_rate=repr(float(random_start_rate)))
+    context.update(learning_rate=repr(float(learning_rate)), random_start_rate=repr(float(random_start_rate)),
+                   int8=int8)
     for name in TEMPLATES:
         sprite.add_scripts(render_template(f"network/{name}", **context), f"network/{name}")
     return sprite
@@ -248,6 +253,27 @@ def template_context(layers: list[LayerPlan], n_inputs: int, *, math: str, lang:
         "log_steps": tables.LOG_STEPS_PER_UNIT,
         "log_floor": repr(NATIVE_LOG_FLOOR),
     }
+
+
+def int8_counts(plans: list[LayerPlan], total: int) -> list[int]:
+    """Weights per scale: one segment (weights and biases) per layer with weights, in flat order."""
+    return int8.segments([plan.w_offset for plan in plans if plan.has_weights], total)
+
+
+def _int8_lists(weights_list: list[float], plans: list[LayerPlan]) -> dict[str, list]:
+    """The float weights as int8 stage lists: codes packed two symbols each, a scale and a count per layer."""
+    weights = np.array(weights_list, dtype=np.float64)
+    counts = int8_counts(plans, weights.size)
+    codes, scales = int8.quantize(weights, counts)
+    return {"int8 weights": int8.encode_codes(codes, SYMBOLS), "weight scales": [float(s) for s in scales],
+            "scale counts": counts}
+
+
+def int8_weights(weights: np.ndarray, layers: list[Layer]) -> np.ndarray:
+    """What an --weight-int8 project of these float weights decodes to in blocks (the reference's weights)."""
+    flat = np.asarray(weights, dtype=np.float64).ravel()
+    counts = int8_counts(plan_layers(layers), flat.size)
+    return int8.decode(*int8.quantize(flat, counts), counts)
 
 
 class _Comments(dict):
