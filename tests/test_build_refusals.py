@@ -99,6 +99,7 @@ def assert_fits_only_up_to(hidden: int) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_an_oversized_model_is_refused_from_its_configuration(tmp_path, run_capped, suffix) -> None:
     from sb3gen.ml.keras_model import build_keras_model
 
@@ -131,6 +132,7 @@ def test_the_estimate_is_above_the_real_size_and_not_far(tmp_path) -> None:
         assert real <= guess <= 1.2 * real, (sizes, real, guess)
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_records_name_the_data_by_file_name_and_sha256(tmp_path, capsys) -> None:
     import hashlib
     import json

@@ -42,6 +42,7 @@ def check_build_then_verify(capsys, output: Path, text: str, preset: str) -> Non
     ("day2", ["--train-images", "200", "--test-images", "50"]),
     ("day3", ["--train-images", "200", "--test-images", "50"]),
 ])
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_build_then_verify_passes_every_check(tmp_path, capsys, preset, extra):
     output = tmp_path / "mnist.sb3"
     code, text = run_cli(capsys, "build", "--preset", preset, "--epochs", "2", "-o", str(output), "--retrain",
@@ -73,6 +74,7 @@ def build_from_weights(capsys, weights: Path, output: Path, *extra: str) -> None
     assert code == 0, text
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_same_inputs_give_the_same_bytes(tmp_path, capsys, weights_file):
     build_from_weights(capsys, weights_file, tmp_path / "a" / "mnist.sb3")
     build_from_weights(capsys, weights_file, tmp_path / "b" / "mnist.sb3")
@@ -106,6 +108,7 @@ def slow_down_learning_in_blocks(project: dict) -> None:
     raise AssertionError("no `(...) * (epoch learning rate)` block found")
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_verify_fails_with_exit_1_when_the_blocks_compute_something_else(tmp_path, capsys, weights_file):
     built = tmp_path / "mnist.sb3"
     build_from_weights(capsys, weights_file, built)

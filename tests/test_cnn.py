@@ -211,6 +211,7 @@ def test_the_test_pass_reads_the_conv_table_and_gets_the_references_numbers_exac
     assert predictions == [ref.forward(image).prediction for image in images[12:]]
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_cnn_weights_view_draws_the_kernels_lit_by_each_filters_largest_map_value(tmp_path):
     """`What it learned` of a CNN: one 3x3 picture per conv filter, lit by the largest value of the filter's
     feature map for the drawing (the views sprite's `filter activity`), equal to the reference's maps."""

@@ -101,6 +101,7 @@ def two_conv_sb3(tmp_path, seed: int = 0):
 
 
 @pytest.mark.parametrize("engine", ["scratch-vm", "turbowarp"])
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_two_conv_blocks_pass_every_verify_check_bit_identically(tmp_path, engine):
     text = verified_text(two_conv_sb3(tmp_path), engine, images=4)
     # both convs' feature maps and both pools', exactly
@@ -170,6 +171,7 @@ def test_a_saved_two_conv_keras_model_loads_with_keras_outputs(two_conv_keras_fi
     np.testing.assert_allclose(net.forward(x), model.predict(x.reshape(20, 14, 14, 1), verbose=0), atol=1e-6)
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_build_model_accepts_a_two_conv_keras_model(tmp_path, two_conv_keras_file, capsys):
     from sb3gen.cli import main
 

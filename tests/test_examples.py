@@ -10,9 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_example_project_is_compiled_again_byte_for_byte(tmp_path):
     out = tmp_path / "mnist.sb3"
     network = EXAMPLES / "network.json"

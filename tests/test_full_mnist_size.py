@@ -6,6 +6,7 @@ TurboWarp.)"""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sb3gen.project import build_network_project
 from sb3gen.project.capacity import base_bytes, bytes_per_image, check_image_counts
@@ -13,6 +14,7 @@ from sb3gen.scratch import compile_project, pack_sb3
 from sb3gen.scratch.packer import LIST_LIMIT, PROJECT_JSON_LIMIT, list_sizes, project_json_bytes
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_a_70000_image_project_fits_and_the_estimate_is_within_half_a_percent():
     rng = np.random.default_rng(0)
     sizes = [196, 32, 10]
@@ -33,6 +35,7 @@ def test_a_70000_image_project_fits_and_the_estimate_is_within_half_a_percent():
     assert "images fit" in check_image_counts(120_000, 10_000, sizes, "sigmoid", math="tables", lang="en")
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_the_default_cnn_with_weights_at_3_digits_carries_70000_images_and_the_estimate_knows_it():
     """The default CNN, weights rounded to 3 significant digits (build's default), with all of full MNIST:
     project.json fits, and the estimate `build` refuses with (stand-in weights as long as rounded ones) is

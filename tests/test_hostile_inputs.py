@@ -105,6 +105,7 @@ def sb3_file(path: Path, project: dict | bytes) -> Path:
     return path
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_show_of_a_deep_stack_grows_linearly(tmp_path, run_capped) -> None:
     path = sb3_file(tmp_path / "deep.sb3", project_with(nested_ifs(20_000)))
     result = run_capped("show", str(path))
@@ -282,6 +283,7 @@ def test_a_keras_layer_of_a_billion_units_is_refused_before_keras(tmp_path, run_
     refused(run_capped("predict", str(path), "--model", str(path)), "units must be positive")
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_keras_own_refusal_is_one_line(tmp_path, run_capped) -> None:
     config = {"class_name": "NoSuchLayer", "config": {"name": "x\ny" * 500}, "module": "nowhere"}
     path = keras_file(tmp_path / "odd.keras", [entry("config.json", json.dumps(config).encode()),
@@ -327,6 +329,7 @@ def test_a_zip_of_a_keras_model_is_read_only_once_checked(tmp_path) -> None:
         assert archive.read("config.json") == b"{}"
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_verify_reads_a_mutation_nested_100000_deep(tmp_path, run_capped) -> None:
     path = network_sb3(tmp_path, lambda lists: None)
     with zipfile.ZipFile(path) as archive:

@@ -54,6 +54,7 @@ def test_extension_of_mirrors_the_vm(opcode, extension) -> None:
     assert extension_of(opcode) == extension
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_html_refuses_every_way_of_asking_in_one_line(tmp_path: Path) -> None:
     for name, path in asking_projects(tmp_path).items():
         out = tmp_path / "pages" / "page.html"

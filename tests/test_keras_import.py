@@ -196,6 +196,7 @@ def test_custom_classes_are_refused_by_name_without_loading_them(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".h5", ".keras"])
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_randomly_damaged_model_files_give_one_error_or_a_model(tmp_path, suffix):
     """libhdf5 can crash on a damaged file (it did here, on .h5): the weights are read in a child process,
     so each damaged copy gives an Sb3genError or imports, and this process lives on."""

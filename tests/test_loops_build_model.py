@@ -72,6 +72,7 @@ def test_a_model_the_unrolled_engine_refuses_builds_on_the_loop_engine(tmp_path:
     assert 3 in failed and 4 in failed
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_a_small_28x28_model_the_unrolled_engine_would_fit_builds_on_the_loop_engine(tmp_path: Path,
                                                                                     capsys) -> None:
     """The unrolled engine's project reads 14x14 only: a 784-16-10 MLP small enough for its size estimate

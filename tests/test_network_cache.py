@@ -109,6 +109,7 @@ def build(tmp_path, capsys, name: str, *extra: str) -> tuple[bytes, str, str]:
     return output.read_bytes() + (output.parent / "network.json").read_bytes(), captured.out, captured.err
 
 
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_build_trains_once_then_reuses_the_network(tmp_path, capsys, mnist, cache_here):
     """A second build with the same options and data takes the cached network and writes the same bytes;
     --retrain trains again (the same bytes: training is deterministic). stderr is no terminal here: one

@@ -258,6 +258,7 @@ def npy(array: np.ndarray, shape: tuple | None = None) -> bytes:
 
 
 @pytest.mark.parametrize("command", ["build", "train"])
+@pytest.mark.slow  # over 5 s (docs/development.md, Tests)
 def test_damaged_data_files_are_one_line_and_exit_2(tmp_path, run_capped, command) -> None:
     x, y = np.zeros((10, 28, 28), np.uint8), np.zeros(10, np.uint8)
     good = {"x_train": npy(x), "y_train": npy(y), "x_test": npy(x), "y_test": npy(y)}
