@@ -1,9 +1,10 @@
 """Issue 22's "Done when" for the three target models, end to end as a user runs them: each saved as the
 articles and the Keras tutorial write them (the second article's channels_first, as .h5), built by `sb3gen
-build --model`, passes `verify` bit for bit (TurboWarp; scratch-vm for the small two, the fourth article's CNN
-is ~4 s of CPU per forward there: tests/test_loops_imported_model.py runs it), classifies a 1 and a 0 drawn on
-the pad with the mouse (probabilities equal the reference bit for bit), and trains in blocks (verify's check 4:
-one epoch on the first images of the training share the build chose equals the reference)."""
+build --model`, passes `verify` bit for bit (TurboWarp; scratch-vm for the small two; the fourth article's
+CNN is ~4 s of CPU per forward there: tests/test_loops_imported_model.py runs it), classifies a 1 and a 0
+drawn on the pad with the mouse (probabilities equal the reference bit for bit), and trains in blocks
+(verify's check 4: one epoch on the first images of the training share the build chose equals the
+reference)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import contextlib
 import io
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
