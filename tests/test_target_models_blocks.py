@@ -16,6 +16,7 @@ import re
 import numpy as np
 import pytest
 from article_models import fourth_article_cnn, second_article_cnn, tutorial_mlp
+from mouse_strokes import stroke_actions
 
 from sb3gen.cli import main
 from sb3gen.loops import reference
@@ -55,14 +56,6 @@ def built(request, tmp_path_factory):
     with contextlib.redirect_stdout(printed):
         assert main(["build", "--model", str(model_path), *options, "-o", str(out)]) == 0
     return request.param, model_path, out, engines, printed.getvalue()
-
-
-def stroke_actions(positions: list[tuple[int, int]]) -> list[dict]:
-    (x, y), *rest = positions
-    actions: list[dict] = [{"mouse": {"x": x, "y": y, "down": True}}, {"steps": 1}]
-    for x, y in rest:
-        actions += [{"mouse": {"x": x, "y": y}}, {"steps": 1}]
-    return actions + [{"mouse": {"x": x, "y": y, "down": False}}, {"idle": True}, {"read": True}]
 
 
 @pytest.mark.slow

