@@ -285,9 +285,6 @@ def import_keras_model(path: str | Path) -> ImportedModel:
     if not builder.layers and not builder.problems:
         builder.problems.append("the model has no layers the blocks compute")
     if builder.problems:
-        count = len(builder.problems)
-        plural = "s" if count > 1 else ""
-        raise ProblemReport(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it "
-                            "is:", builder.problems)
+        raise ProblemReport.for_model(path.name, builder.problems)
     return ImportedModel(tuple(builder.layers), to_channels_last(keras_shape, channels_first), keras_shape,
                          data_format, path.name)

@@ -375,10 +375,7 @@ def import_onnx_model(path: str | Path) -> ImportedModel:
     if not builder.layers and not builder.problems:
         builder.problems.append("the graph has no nodes the blocks compute")
     if builder.problems:
-        count = len(builder.problems)
-        plural = "s" if count > 1 else ""
-        raise ProblemReport(f"{path.name}: {count} problem{plural}; the blocks cannot run this model as it "
-                            "is:", builder.problems)
+        raise ProblemReport.for_model(path.name, builder.problems)
     data_format = "channels_first" if len(dims) == 3 else "channels_last"
     return OnnxModel(tuple(builder.layers), to_channels_last(dims), tuple(dims), data_format, path.name,
                      input_name, tuple(builder.ends))
