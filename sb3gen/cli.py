@@ -127,10 +127,9 @@ def report_lines(exc: BaseException) -> list[str]:
 
 
 def _safe_line(message: str) -> str:
-    from sb3gen.untrusted import one_line, terminal_text
+    from sb3gen.untrusted import one_line, safe_line
 
-    text = terminal_text(one_line(message))
-    return text if len(text) <= ERROR_WIDTH else text[:ERROR_WIDTH] + " [...]"
+    return safe_line(one_line(message), ERROR_WIDTH)
 
 
 ERROR_WIDTH = 600  # characters of an error line: Keras once gave one of 2,705

@@ -181,6 +181,13 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def safe_line(text: str, width: int) -> str:
+    """One terminal line of at most `width` characters (then " [...]"): what commands print of a stranger's
+    text (errors, verify's report)."""
+    line = terminal_text(text.replace("\n", " "))
+    return line if len(line) <= width else line[:width] + " [...]"
+
+
 # --- outputs that would replace inputs ----------------------------------------------------------------------
 
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:

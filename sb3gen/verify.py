@@ -115,10 +115,9 @@ def run(args: argparse.Namespace) -> int:
 
 def print_safely(line: str) -> None:
     """A report line that may quote the project (block ids, names): one terminal line at most 2,000 long."""
-    from sb3gen.untrusted import terminal_text
+    from sb3gen.untrusted import safe_line
 
-    line = terminal_text(line.replace("\n", " "))
-    print(line if len(line) <= 2000 else line[:2000] + " [...]")
+    print(safe_line(line, 2000))
 
 
 def verify_file(path: Path, *, engine: str = "scratch-vm", images: int | None = None,
